@@ -1,0 +1,71 @@
+# dma-buf P2P: one entry point for set-up, build, test machine and tests.
+#
+#   make demo      install packages, build, boot the test machine, show the job
+#   make check     the same set-up, then every test in both P2P modes
+#   make vm        boot the test machine with a shell (also: make shell)
+#   make vm-run CMD='...'   run one command in the test machine
+#   make kernel / make userspace / make clean / make distclean
+#
+# MODE=epyc|qemu64 picks the guest CPU (host-bridge P2P allowed or not) for
+# vm, vm-run and demo; check runs both.
+
+TOP	:= $(abspath .)
+BUILD	:= $(TOP)/build
+KSRC	:= $(BUILD)/linux-source-6.12
+KOBJ	:= $(BUILD)/obj
+MODROOT	:= $(BUILD)/modroot
+MESON	:= $(BUILD)/meson
+FRAGMENTS := $(TOP)/config/p2p.config
+JOBS	?= $(shell nproc)
+MODE	?= epyc
+
+# ccache keys on paths relative to the clone, so a fresh clone elsewhere
+# still hits the cache that earlier builds left in ~/.cache/ccache.
+export CCACHE_BASEDIR := $(TOP)
+KMAKE	:= $(MAKE) -C $(KSRC) O=$(KOBJ) CC="ccache gcc" \
+	   KBUILD_BUILD_TIMESTAMP=2024-01-01 KBUILD_BUILD_USER=p2p \
+	   KBUILD_BUILD_HOST=p2p
+
+.PHONY: all deps kernel userspace build vm shell vm-run check demo \
+	clean distclean
+
+all: build
+
+deps:
+	@$(TOP)/scripts/install-deps
+
+kernel: deps
+	@$(TOP)/scripts/kernel-tree $(KSRC)
+	@$(TOP)/scripts/kernel-config $(KSRC) $(KOBJ) $(FRAGMENTS)
+	@+$(KMAKE) -s -j$(JOBS) bzImage modules
+	@rm -rf $(MODROOT).new
+	@+$(KMAKE) -s INSTALL_MOD_PATH=$(MODROOT).new INSTALL_MOD_STRIP=1 \
+		modules_install
+	@rm -rf $(MODROOT) && mv $(MODROOT).new $(MODROOT)
+
+userspace: deps
+	@[ -f $(MESON)/build.ninja ] || meson setup $(MESON) $(TOP)
+	@ninja -C $(MESON)
+
+build: kernel userspace
+
+vm shell: build
+	@$(TOP)/scripts/vm --mode $(MODE) --shell
+
+# CMD reaches the script through the environment, so any quoting in it
+# survives.
+export CMD
+vm-run: build
+	@$(TOP)/scripts/vm --mode $(MODE) -- "$$CMD"
+
+check: build
+	@$(TOP)/scripts/check
+
+demo: build
+	@$(TOP)/scripts/vm --mode $(MODE) -- scripts/demo
+
+clean:
+	rm -rf $(KOBJ) $(MODROOT) $(MESON) $(BUILD)/vm
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * igt_kmod.h - upstream IGT declares igt_kselftests() here, and its
+ * tests/dmabuf.c includes this header; the subset for the packaged
+ * libigt.so.0 keeps that declaration in igt.h.
+ */
+#ifndef IGT_KMOD_H
+#define IGT_KMOD_H
+
+#include "igt.h"
+
+#endif /* IGT_KMOD_H */
