@@ -21,9 +21,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/sizes.h>
 
 static int p2p_bar_select(struct pci_dev *pdev, kernel_ulong_t driver_data)
 {
@@ -73,8 +75,23 @@ static int p2p_bar_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	bar = p2p_bar_select(pdev, id->driver_data);
 	if (bar < 0) {
-		pci_err(pdev, "no memory BAR to publish as p2pmem\n");
+		if (id->driver_data)
+			pci_err(pdev, "BAR %lu (new_id driver_data %lu) is not a memory BAR\n",
+				id->driver_data - 1, id->driver_data);
+		else
+			pci_err(pdev, "no prefetchable memory BAR to publish\n");
 		return bar;
+	}
+
+	/*
+	 * p2pmem gets ZONE_DEVICE pages, which memory hotplug adds in whole
+	 * subsections; it WARNs on anything smaller.
+	 */
+	if (!IS_ALIGNED(pci_resource_start(pdev, bar) |
+			pci_resource_len(pdev, bar), SUBSECTION_SIZE)) {
+		pci_err(pdev, "BAR %d %pR is not aligned to %lu KiB, cannot publish it\n",
+			bar, pci_resource_n(pdev, bar), SUBSECTION_SIZE / SZ_1K);
+		return -EINVAL;
 	}
 
 	/* The BAR must decode memory cycles; the device itself never DMAs. */

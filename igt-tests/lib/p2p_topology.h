@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test machine as the tests see it: the PCI functions named by the
+ * harness (scripts/vm exports P2P_* variables), their sysfs state, and the
+ * P2P path the kernel should report between two of them, computed from the
+ * sysfs topology alone.
+ */
+#ifndef P2P_TOPOLOGY_H
+#define P2P_TOPOLOGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/dma-buf-p2p.h>
+
+#define P2P_PCI_ADDR_LEN 16	/* "dddd:bb:dd.f" */
+
+struct p2p_pci {
+	char addr[P2P_PCI_ADDR_LEN];
+	struct dma_buf_p2p_pci_id id;
+};
+
+/* An NVMe controller of the test machine and the image behind it. */
+struct p2p_nvme {
+	const char *role;	/* "cmb", "peer", "far" */
+	char serial[32];
+	const char *image;
+	struct p2p_pci pci;
+};
+
+struct p2p_machine {
+	struct p2p_nvme nvme[3];
+	struct p2p_pci vram;	/* the ivshmem device p2p-bar publishes */
+	const char *vram_file;
+	uint64_t vram_size;
+	uint64_t cmb_size;
+	bool host_bridge_p2p;	/* what the harness says the mode allows */
+};
+
+/* Fills @m from the environment and sysfs; skips when not in the VM. */
+void p2p_machine_load(struct p2p_machine *m);
+
+/* sysfs file of a PCI function, e.g. ("0000:03:00.0", "p2pmem/size"). */
+bool p2p_sysfs_read(const char *addr, const char *attr, char *buf, size_t len);
+uint64_t p2p_sysfs_u64(const char *addr, const char *attr);
+bool p2p_sysfs_write(const char *path, const char *value);
+/* Name of the driver bound to a PCI function, "" when none. */
+void p2p_pci_driver(const char *addr, char *buf, size_t len);
+
+bool p2p_pci_parse(const char *addr, struct p2p_pci *pci);
+
+/* Whether the CPU's host bridge routes P2P (AMD Zen and later). */
+bool p2p_cpu_host_bridge_p2p(void);
+
+/*
+ * The path and distance the kernel should report between @provider and
+ * @client, from the sysfs device hierarchy: below a common PCI bridge, the
+ * hops up to it and down again; otherwise through the host bridge, every
+ * PCI function on both sides, and only when @host_bridge_p2p.  ACS
+ * redirection is not modelled: the test machine's switch has no ACS.
+ */
+void p2p_expected_path(const struct p2p_pci *provider,
+		       const struct p2p_pci *client, bool host_bridge_p2p,
+		       uint32_t *path, uint32_t *distance);
+
+/* Deterministic pattern: byte i of stream @seed. */
+void p2p_fill_pattern(void *buf, size_t len, uint64_t seed);
+
+#endif /* P2P_TOPOLOGY_H */
