@@ -7,7 +7,7 @@
 #   make kernel / make userspace / make clean / make distclean
 #
 # MODE=epyc|qemu64 picks the guest CPU (host-bridge P2P allowed or not) for
-# vm, vm-run and demo; check runs both.
+# vm and vm-run; demo and check run both.
 
 TOP	:= $(abspath .)
 BUILD	:= $(TOP)/build
@@ -62,7 +62,9 @@ check: build
 	@$(TOP)/scripts/check
 
 demo: build
-	@$(TOP)/scripts/vm --mode $(MODE) -- scripts/demo
+	@for mode in epyc qemu64; do \
+		$(TOP)/scripts/vm --mode $$mode -- scripts/demo || exit 1; \
+	done
 
 clean:
 	rm -rf $(KOBJ) $(MODROOT) $(MESON) $(BUILD)/vm

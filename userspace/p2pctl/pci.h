@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI functions, P2PDMA providers and block devices as sysfs shows them.
+ */
+#ifndef P2PCTL_PCI_H
+#define P2PCTL_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/dma-buf-p2p.h>
+
+#define PCI_ADDR_LEN 16	/* "dddd:bb:dd.f" and a NUL */
+
+struct pci_func {
+	char addr[PCI_ADDR_LEN];
+	struct dma_buf_p2p_pci_id id;
+};
+
+struct p2p_provider {
+	struct pci_func pci;
+	char driver[64];
+	int bar;		/* -1 when sysfs does not say */
+	uint64_t size;
+	uint64_t available;
+	bool published;
+};
+
+struct block_dev {
+	char name[64];
+	struct pci_func pci;	/* the PCI function that does its DMA */
+};
+
+bool pci_parse_addr(const char *s, struct pci_func *pci);
+
+/*
+ * Fill @out with up to @max entries; return how many there are (may be
+ * more than @max) or -errno.
+ */
+int p2p_list_providers(struct p2p_provider *out, int max);
+int p2p_list_block_devs(struct block_dev *out, int max);
+
+#endif /* P2PCTL_PCI_H */
