@@ -61,7 +61,7 @@ static ssize_t p2p_bar_show(struct device *dev, struct device_attribute *attr,
 
 	return sysfs_emit(buf, "%d\n", bar);
 }
-static DEVICE_ATTR(p2p_bar, 0444, p2p_bar_show, NULL);
+static DEVICE_ATTR_RO(p2p_bar);
 
 static struct attribute *p2p_bar_attrs[] = {
 	&dev_attr_p2p_bar.attr,
