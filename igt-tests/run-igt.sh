@@ -49,6 +49,14 @@ fmt_secs() {
 	echo "$(($1 / 1000000)).$(($1 % 1000000 / 100000))"
 }
 
+# the end of a failure's log, without IGT's debug replay and stack traces
+excerpt() {
+	sed -e '/^\*\*\*\* DEBUG \*\*\*\*$/,/^\*\*\*\*  END  \*\*\*\*$/d' \
+		-e '/^Stack trace:$/d' -e '/^  #[0-9]/d' -- "$1" |
+		tail -n "$TAIL_LINES" | sed 's/^/    /'
+	echo "    (full log: $1)"
+}
+
 # record BINARY SUBTEST RESULT MICROSECONDS LOG
 record() {
 	local secs
@@ -61,7 +69,7 @@ record() {
 	skip) nskip=$((nskip + 1)) ;;
 	*)
 		nfail=$((nfail + 1))
-		tail -n "$TAIL_LINES" -- "$5" | sed 's/^/    /'
+		excerpt "$5"
 		;;
 	esac
 }

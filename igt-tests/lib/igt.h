@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * igt.h - the subset of the IGT 1.27 test API (igt_core.h, drmtest.h,
+ * Declarations for the subset of the IGT 1.27 test API (igt_core.h, drmtest.h,
  * ioctl_wrappers.h, igt_kmod.h) that the tests in igt-tests/ use.
  *
  * Debian 12 ships libigt.so.0 (IGT 1.27.1) without its headers. This file
@@ -12,10 +12,11 @@
  * tests do and build unchanged against a full IGT tree.
  *
  * Every function and variable declared here is exported by libigt.so.0.
- * Control flow: each subtest and fixture body runs after a sigsetjmp() on
- * the library's igt_subtest_jmpbuf (igt_dynamic_jmpbuf for dynamic
- * subtests); igt_skip(), failed asserts and igt_success() siglongjmp back
- * there, and the loop's increment step reports the result.
+ * Control flow: each subtest and fixture body is a one-pass for loop that
+ * runs after sigsetjmp() on the library's igt_subtest_jmpbuf
+ * (igt_dynamic_jmpbuf for dynamic subtests). igt_skip(), a failed assert,
+ * or igt_success() in the loop's increment step records the result and
+ * siglongjmp()s back; the non-zero return ends the loop.
  */
 #ifndef IGT_H
 #define IGT_H

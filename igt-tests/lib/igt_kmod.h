@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * igt_kmod.h - upstream IGT declares igt_kselftests() here, and its
+ * Upstream IGT declares igt_kselftests() in igt_kmod.h, and its
  * tests/dmabuf.c includes this header; the subset for the packaged
  * libigt.so.0 keeps that declaration in igt.h.
  */
