@@ -52,11 +52,12 @@ build: kernel userspace
 vm shell: build
 	@$(TOP)/scripts/vm --mode $(MODE) --shell
 
-# CMD reaches the script through the environment, so any quoting in it
-# survives.
-export CMD
+# CMD goes to the shell unexpanded and single-quoted, so that '$VAR' and
+# quotes in it reach the guest as typed.
 vm-run: build
-	@$(TOP)/scripts/vm --mode $(MODE) -- "$$CMD"
+	@$(TOP)/scripts/vm --mode $(MODE) -- '$(subst ','\'',$(value CMD))'; rc=$$?; \
+	[ $$rc -eq 0 ] || echo "vm-run: the command exited with status $$rc" >&2; \
+	exit $$rc
 
 check: build
 	@$(TOP)/scripts/check
