@@ -20,8 +20,11 @@ JOBS	?= $(shell nproc)
 MODE	?= epyc
 
 # ccache keys on paths relative to the clone, so a fresh clone elsewhere
-# still hits the cache that earlier builds left in ~/.cache/ccache.
+# still hits the cache that earlier builds left in ~/.cache/ccache.  Kbuild's
+# -fmacro-prefix-map=SRCTREE/= holds the clone's absolute path, but by design
+# its output does not depend on it, so it stays out of the hash.
 export CCACHE_BASEDIR := $(TOP)
+export CCACHE_IGNOREOPTIONS := -fmacro-prefix-map=*
 KMAKE	:= $(MAKE) -C $(KSRC) O=$(KOBJ) CC="ccache gcc" \
 	   KBUILD_BUILD_TIMESTAMP=2024-01-01 KBUILD_BUILD_USER=p2p \
 	   KBUILD_BUILD_HOST=p2p
