@@ -7,13 +7,23 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dma-buf.h>
 #include <linux/dma-map-ops.h>
+#include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/dma-buf-p2p.h>
+
+#include "p2p-exporter.h"
+
+#define P2P_VALID_FD_FLAGS	(O_CLOEXEC | O_ACCMODE)
+/* Larger arrays get the first entries and the true count. */
+#define P2P_QUERY_MAX_ATTACH	256
+#define P2P_QUERY_MAX_CHUNKS	65536
 
 static struct pci_dev *p2p_dev_get_pci(const struct dma_buf_p2p_pci_id *id)
 {
@@ -75,12 +85,172 @@ out_put_provider:
 	return ret;
 }
 
+/* A provider by PCI address, with a reference: ENODEV, ENXIO. */
+static struct pci_dev *p2p_dev_get_provider(const struct dma_buf_p2p_pci_id *id)
+{
+	struct pci_dev *pdev;
+
+	if (id->bdf > 0xffff)
+		return ERR_PTR(-EINVAL);
+	pdev = p2p_dev_get_pci(id);
+	if (!pdev)
+		return ERR_PTR(-ENODEV);
+	if (!pci_has_p2pmem(pdev)) {
+		pci_dev_put(pdev);
+		return ERR_PTR(-ENXIO);
+	}
+	return pdev;
+}
+
+static long p2p_dev_alloc(struct dma_buf_p2p_alloc __user *uarg)
+{
+	struct dma_buf_p2p_alloc arg;
+	struct pci_dev *provider;
+	struct dma_buf *dmabuf;
+	long ret;
+	int fd;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.fd || arg.__pad ||
+	    (arg.fd_flags & ~P2P_VALID_FD_FLAGS) ||
+	    (arg.fd_flags & O_ACCMODE) == O_WRONLY ||
+	    !arg.size || arg.size > SIZE_MAX - PAGE_SIZE)
+		return -EINVAL;
+
+	provider = p2p_dev_get_provider(&arg.provider);
+	if (IS_ERR(provider))
+		return PTR_ERR(provider);
+
+	dmabuf = p2p_exporter_alloc(provider, PAGE_ALIGN(arg.size),
+				    arg.fd_flags & O_ACCMODE);
+	pci_dev_put(provider);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	/* Install the fd only once userspace has its number. */
+	fd = get_unused_fd_flags(arg.fd_flags & O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto out_put_dmabuf;
+	}
+	arg.fd = fd;
+	if (copy_to_user(uarg, &arg, sizeof(arg))) {
+		put_unused_fd(fd);
+		ret = -EFAULT;
+		goto out_put_dmabuf;
+	}
+	/* The fd owns our reference to the dma-buf from here. */
+	fd_install(fd, dmabuf->file);
+	return 0;
+
+out_put_dmabuf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/* One of our dma-bufs by fd, with a reference: EBADF, EINVAL, EOPNOTSUPP. */
+static struct dma_buf *p2p_dev_get_buffer(u32 fd)
+{
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return dmabuf;
+	if (!p2p_exporter_owns(dmabuf)) {
+		dma_buf_put(dmabuf);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dmabuf;
+}
+
+static long p2p_dev_query(struct dma_buf_p2p_query __user *uarg)
+{
+	struct dma_buf_p2p_chunk_info *chunks = NULL;
+	struct dma_buf_p2p_attach_info *att = NULL;
+	struct dma_buf_p2p_query arg;
+	u32 want_att, want_chunks;
+	struct dma_buf *dmabuf;
+	bool show_chunks;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	/* Everything after nr_chunks is output. */
+	if (arg.flags || memchr_inv(&arg.provider, 0, sizeof(arg) -
+				    offsetof(typeof(arg), provider)))
+		return -EINVAL;
+
+	dmabuf = p2p_dev_get_buffer(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	want_att = arg.attachments ? min(arg.nr_attachments,
+					  P2P_QUERY_MAX_ATTACH) : 0;
+	/* Where a buffer is in the BAR is for the administrator only. */
+	show_chunks = arg.chunks && capable(CAP_SYS_ADMIN);
+	want_chunks = show_chunks ? min(arg.nr_chunks, P2P_QUERY_MAX_CHUNKS) : 0;
+	att = kcalloc(want_att, sizeof(*att), GFP_KERNEL);
+	chunks = kvcalloc(want_chunks, sizeof(*chunks), GFP_KERNEL);
+	if (!att || !chunks) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	arg.nr_attachments = want_att;
+	arg.nr_chunks = want_chunks;
+	ret = p2p_exporter_query(dmabuf, &arg, att,
+				 show_chunks ? chunks : NULL);
+	if (ret)
+		goto out_free;
+
+	if (copy_to_user(u64_to_user_ptr(arg.attachments), att,
+			 min(want_att, arg.nr_attachments) * sizeof(*att)) ||
+	    copy_to_user(u64_to_user_ptr(arg.chunks), chunks,
+			 min(want_chunks, arg.nr_chunks) * sizeof(*chunks)) ||
+	    copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+
+out_free:
+	kvfree(chunks);
+	kfree(att);
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static long p2p_dev_migrate(struct dma_buf_p2p_migrate __user *uarg)
+{
+	struct dma_buf_p2p_migrate arg;
+	struct dma_buf *dmabuf;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.__pad ||
+	    (arg.placement != DMA_BUF_P2P_PLACEMENT_BAR &&
+	     arg.placement != DMA_BUF_P2P_PLACEMENT_SYSTEM))
+		return -EINVAL;
+
+	dmabuf = p2p_dev_get_buffer(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	ret = p2p_exporter_migrate(dmabuf, arg.placement);
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
 static long p2p_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	switch (cmd) {
 	case DMA_BUF_P2P_IOC_REACH:
 		return p2p_dev_reach((void __user *)arg);
+	case DMA_BUF_P2P_IOC_ALLOC:
+		return p2p_dev_alloc((void __user *)arg);
+	case DMA_BUF_P2P_IOC_QUERY:
+		return p2p_dev_query((void __user *)arg);
+	case DMA_BUF_P2P_IOC_MIGRATE:
+		return p2p_dev_migrate((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -113,4 +283,5 @@ module_init(p2p_dev_init);
 module_exit(p2p_dev_exit);
 
 MODULE_DESCRIPTION("Peer-to-peer DMA-BUFs in PCI BAR memory");
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_LICENSE("GPL");

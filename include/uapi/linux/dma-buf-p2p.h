@@ -54,9 +54,156 @@ struct dma_buf_p2p_reach {
 	__u32 __pad;
 };
 
+/**
+ * struct dma_buf_p2p_alloc - allocate a buffer in a provider's memory
+ * @provider: a PCI function that publishes P2PDMA memory
+ * @size: bytes to allocate, rounded up to the page size
+ * @fd_flags: flags of the new dma-buf fd: O_CLOEXEC and O_RDWR or O_RDONLY
+ * @flags: must be 0
+ * @fd: out: the dma-buf fd
+ * @__pad: must be 0
+ *
+ * The buffer starts in the provider's memory (DMA_BUF_P2P_PLACEMENT_BAR) in
+ * as few physically contiguous chunks as the free space allows.
+ *
+ * Errors: EINVAL for bad flags, padding, a non-zero @fd, a zero or
+ * overflowing @size; ENODEV when @provider does not exist; ENXIO when it
+ * publishes no P2PDMA memory; ENOSPC when @size does not fit in its free
+ * memory; ENOMEM when the kernel is short of memory.
+ */
+struct dma_buf_p2p_alloc {
+	struct dma_buf_p2p_pci_id provider;
+	__u64 size;
+	__u32 fd_flags;
+	__u32 flags;
+	__u32 fd;
+	__u32 __pad;
+};
+
+/* Where a buffer's pages are. */
+#define DMA_BUF_P2P_PLACEMENT_BAR	0	/* the provider's memory */
+#define DMA_BUF_P2P_PLACEMENT_SYSTEM	1	/* system memory */
+
+/* How an attached device reaches the buffer. */
+#define DMA_BUF_P2P_MODE_SYSTEM		0	/* through system memory */
+#define DMA_BUF_P2P_MODE_BUS		1	/* P2P, PCI bus addresses */
+#define DMA_BUF_P2P_MODE_HOST_BRIDGE	2	/* P2P through the host bridge */
+
+/* Why an attached device gets DMA_BUF_P2P_MODE_SYSTEM. */
+#define DMA_BUF_P2P_REASON_NONE		0	/* it does not: P2P */
+#define DMA_BUF_P2P_REASON_NO_PEER2PEER	1	/* importer needs struct pages */
+#define DMA_BUF_P2P_REASON_NOT_PCI	2	/* importer is not a PCI device */
+#define DMA_BUF_P2P_REASON_NO_PATH	3	/* no switch or host bridge route */
+
+#define DMA_BUF_P2P_ATTACH_DYNAMIC	(1 << 0)	/* takes move_notify */
+#define DMA_BUF_P2P_ATTACH_MAPPED	(1 << 1)	/* mapped right now */
+
+/**
+ * struct dma_buf_p2p_attach_info - one device attached to a buffer
+ * @device: the importing device's name (dev_name()), NUL-terminated
+ * @pci: the PCI function that does its DMA; domain 0xffffffff when none
+ * @mode: DMA_BUF_P2P_MODE_*
+ * @reason: DMA_BUF_P2P_REASON_*
+ * @flags: DMA_BUF_P2P_ATTACH_*
+ * @__pad: 0
+ */
+struct dma_buf_p2p_attach_info {
+	char device[32];
+	struct dma_buf_p2p_pci_id pci;
+	__u32 mode;
+	__u32 reason;
+	__u32 flags;
+	__u32 __pad;
+};
+
+/**
+ * struct dma_buf_p2p_chunk_info - one contiguous piece of a buffer
+ * @bar_offset: its offset in the provider's BAR
+ * @size: its length in bytes
+ */
+struct dma_buf_p2p_chunk_info {
+	__u64 bar_offset;
+	__u64 size;
+};
+
+/**
+ * struct dma_buf_p2p_query - the state of one of our buffers
+ * @fd: a dma-buf fd allocated through DMA_BUF_P2P_IOC_ALLOC
+ * @flags: must be 0
+ * @attachments: pointer to an array of struct dma_buf_p2p_attach_info, or 0
+ * @chunks: pointer to an array of struct dma_buf_p2p_chunk_info, or 0
+ * @nr_attachments: in: entries @attachments has room for; out: how many
+ *	devices are attached (only the first ones fit when it is larger)
+ * @nr_chunks: in: entries @chunks has room for; out: how many chunks the
+ *	buffer has in its provider's memory (0 in system memory).  Chunks
+ *	reveal where the buffer is in the BAR: they are reported only to
+ *	CAP_SYS_ADMIN, to others @nr_chunks is 0.
+ * @provider: out: the provider the buffer was allocated on
+ * @size: out: the buffer's size
+ * @placement: out: DMA_BUF_P2P_PLACEMENT_*
+ * @pin_count: out: how many times it is pinned where it is
+ * @migrations_to_system: out: moves from the provider to system memory
+ * @migrations_to_bar: out: moves back to the provider
+ * @bytes_copied: out: bytes the CPU copied for those moves
+ * @maps_bus: out: mappings handed out with PCI bus addresses
+ * @maps_host_bridge: out: mappings handed out through the host bridge
+ * @maps_system: out: mappings of system memory
+ *
+ * Out fields must be 0 on input.  Errors: EINVAL for bad flags or non-zero
+ * out fields; EBADF when @fd is not open; EINVAL when it is not a dma-buf;
+ * EOPNOTSUPP when it is another exporter's dma-buf; EFAULT for bad
+ * pointers.
+ */
+struct dma_buf_p2p_query {
+	__u32 fd;
+	__u32 flags;
+	__u64 attachments;
+	__u64 chunks;
+	__u32 nr_attachments;
+	__u32 nr_chunks;
+	struct dma_buf_p2p_pci_id provider;
+	__u64 size;
+	__u32 placement;
+	__u32 pin_count;
+	__u64 migrations_to_system;
+	__u64 migrations_to_bar;
+	__u64 bytes_copied;
+	__u64 maps_bus;
+	__u64 maps_host_bridge;
+	__u64 maps_system;
+};
+
+/**
+ * struct dma_buf_p2p_migrate - move a buffer explicitly
+ * @fd: a dma-buf fd allocated through DMA_BUF_P2P_IOC_ALLOC
+ * @placement: DMA_BUF_P2P_PLACEMENT_BAR or DMA_BUF_P2P_PLACEMENT_SYSTEM
+ * @flags: must be 0
+ * @__pad: must be 0
+ *
+ * Devices that take move_notify are told; the data moves byte for byte;
+ * CPU mappings follow.  Moving to where the buffer is does nothing.
+ *
+ * Errors: as DMA_BUF_P2P_IOC_QUERY for @fd; EINVAL for a bad @placement,
+ * flags or padding; EBUSY when the buffer is pinned, or when moving to the
+ * provider while an attached device cannot reach it; ENOSPC when the
+ * provider has no room; ENODEV when the provider is gone.
+ */
+struct dma_buf_p2p_migrate {
+	__u32 fd;
+	__u32 placement;
+	__u32 flags;
+	__u32 __pad;
+};
+
 #define DMA_BUF_P2P_IOC_BASE		'b'
 /* dma-buf's own ioctls on dma-buf fds use 'b' 0x00-0x3f; we take 0x40-0x5f. */
 #define DMA_BUF_P2P_IOC_REACH		_IOWR(DMA_BUF_P2P_IOC_BASE, 0x40, \
 					      struct dma_buf_p2p_reach)
+#define DMA_BUF_P2P_IOC_ALLOC		_IOWR(DMA_BUF_P2P_IOC_BASE, 0x41, \
+					      struct dma_buf_p2p_alloc)
+#define DMA_BUF_P2P_IOC_QUERY		_IOWR(DMA_BUF_P2P_IOC_BASE, 0x42, \
+					      struct dma_buf_p2p_query)
+#define DMA_BUF_P2P_IOC_MIGRATE		_IOW(DMA_BUF_P2P_IOC_BASE, 0x43, \
+					     struct dma_buf_p2p_migrate)
 
 #endif /* _UAPI_LINUX_DMA_BUF_P2P_H */

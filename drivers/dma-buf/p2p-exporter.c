@@ -1,0 +1,809 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma-buf P2P exporter: buffers in a P2PDMA provider's memory (a PCI BAR:
+ * GPU VRAM, an NVMe CMB, a BAR published by p2p-bar), exported as dma-bufs.
+ *
+ * Placement.  A buffer's pages are either all in its provider's memory
+ * (BAR) or all in system memory (SYSTEM).  Attach classifies the importer:
+ * a PCI device that allows peer2peer and has a P2PDMA route to the provider
+ * gets P2P mappings (PCI bus addresses below a common switch, DMA addresses
+ * through the host bridge); anything else needs SYSTEM.  The buffer stays in
+ * the BAR while every attachment that maps or pins it can reach the BAR.
+ * Mapping or pinning for one that cannot moves it to SYSTEM, unless it is
+ * pinned in the BAR: then that map or pin fails with -EBUSY.  It goes back
+ * to the BAR only on request (DMA_BUF_P2P_IOC_MIGRATE), which is refused
+ * while an attached device cannot reach the BAR.
+ *
+ * Moves.  Under the reservation lock: wait for the importers' fences, add a
+ * kernel fence for the copy, tell dynamic importers (move_notify), wait for
+ * fences they added, zap CPU mappings, copy with the CPU, signal the fence.
+ * CPU mappings fault the current placement back in.  vmap pins.
+ *
+ * Locking.  Everything a move changes (placement, pages, chunks, the
+ * attachments' mappings, counters) is protected by the dma-buf's
+ * reservation lock, dmabuf->resv.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-resv.h>
+#include <linux/io.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <uapi/linux/dma-buf-p2p.h>
+
+#include "p2p-exporter.h"
+
+/* How long a move waits for importers to finish their DMA. */
+#define P2P_MOVE_TIMEOUT	(10 * HZ)
+/* sg entries are unsigned int long; keep them page aligned. */
+#define P2P_MAX_SEGMENT		ALIGN_DOWN(UINT_MAX, PAGE_SIZE)
+
+/* One physically contiguous p2pmem allocation. */
+struct p2p_chunk {
+	void *kaddr;
+	size_t size;
+};
+
+struct p2p_buffer {
+	struct dma_buf *dmabuf;
+	struct pci_dev *provider;
+	size_t size;
+	pgoff_t nr_pages;
+	u64 fence_context;
+	spinlock_t fence_lock;		/* the copy fences' lock */
+
+	/* All below: protected by dmabuf->resv. */
+	u32 placement;			/* DMA_BUF_P2P_PLACEMENT_* */
+	struct page **pages;		/* every page of the placement */
+	struct p2p_chunk *chunks;	/* BAR placement: the allocations */
+	unsigned int nr_chunks;
+	unsigned int pin_count;		/* pins and vmaps */
+	unsigned int vmap_count;
+	void *vaddr;
+	u64 fence_seqno;
+	u64 migrations[2];		/* by destination placement */
+	u64 bytes_copied;
+	u64 maps[3];			/* by DMA_BUF_P2P_MODE_* */
+};
+
+struct p2p_attachment {
+	struct pci_dev *pci;		/* the PCI function doing the DMA */
+	u32 mode;			/* DMA_BUF_P2P_MODE_* */
+	u32 reason;			/* DMA_BUF_P2P_REASON_* */
+	/* Protected by dmabuf->resv: the live mapping, for CPU syncs. */
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+};
+
+static const char *p2p_fence_driver_name(struct dma_fence *fence)
+{
+	return "dma-buf-p2p";
+}
+
+static const char *p2p_fence_timeline_name(struct dma_fence *fence)
+{
+	return "migration";
+}
+
+static const struct dma_fence_ops p2p_fence_ops = {
+	.get_driver_name = p2p_fence_driver_name,
+	.get_timeline_name = p2p_fence_timeline_name,
+};
+
+static struct pci_dev *p2p_pci_of(struct device *dev)
+{
+	for (; dev; dev = dev->parent)
+		if (dev_is_pci(dev))
+			return to_pci_dev(dev);
+	return NULL;
+}
+
+static void p2p_free_chunks(struct pci_dev *provider, struct p2p_chunk *chunks,
+			    unsigned int nr_chunks)
+{
+	while (nr_chunks--)
+		pci_free_p2pmem(provider, chunks[nr_chunks].kaddr,
+				chunks[nr_chunks].size);
+	kfree(chunks);
+}
+
+/*
+ * Allocate the buffer in the provider's memory, in chunks as large as the
+ * free space allows, and fill @pages.
+ */
+static int p2p_alloc_bar(struct p2p_buffer *buf, struct page **pages,
+			 struct p2p_chunk **chunksp, unsigned int *nr_chunksp)
+{
+	size_t left = buf->size, want = buf->size;
+	struct p2p_chunk *chunks = NULL, *grown;
+	unsigned int nr_chunks = 0, cap = 0;
+	pgoff_t pg = 0;
+	size_t off;
+	void *kaddr;
+
+	while (left) {
+		want = min(want, left);
+		kaddr = pci_alloc_p2pmem(buf->provider, want);
+		if (!kaddr) {
+			if (want == PAGE_SIZE)
+				goto out_nospc;
+			want = max_t(size_t, PAGE_SIZE,
+				     round_down(want / 2, PAGE_SIZE));
+			continue;
+		}
+		if (nr_chunks == cap) {
+			cap = cap ? 2 * cap : 4;
+			grown = krealloc_array(chunks, cap, sizeof(*chunks),
+					       GFP_KERNEL);
+			if (!grown) {
+				pci_free_p2pmem(buf->provider, kaddr, want);
+				p2p_free_chunks(buf->provider, chunks, nr_chunks);
+				return -ENOMEM;
+			}
+			chunks = grown;
+		}
+		chunks[nr_chunks].kaddr = kaddr;
+		chunks[nr_chunks].size = want;
+		nr_chunks++;
+		for (off = 0; off < want; off += PAGE_SIZE)
+			pages[pg++] = virt_to_page(kaddr + off);
+		left -= want;
+	}
+	*chunksp = chunks;
+	*nr_chunksp = nr_chunks;
+	return 0;
+
+out_nospc:
+	p2p_free_chunks(buf->provider, chunks, nr_chunks);
+	return -ENOSPC;
+}
+
+static void p2p_free_system(struct page **pages, pgoff_t nr_pages)
+{
+	while (nr_pages--)
+		__free_page(pages[nr_pages]);
+}
+
+static int p2p_alloc_system(struct p2p_buffer *buf, struct page **pages)
+{
+	pgoff_t pg;
+
+	for (pg = 0; pg < buf->nr_pages; pg++) {
+		pages[pg] = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!pages[pg]) {
+			p2p_free_system(pages, pg);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void p2p_free_backing(struct p2p_buffer *buf)
+{
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		p2p_free_chunks(buf->provider, buf->chunks, buf->nr_chunks);
+	else
+		p2p_free_system(buf->pages, buf->nr_pages);
+	kvfree(buf->pages);
+	buf->pages = NULL;
+	buf->chunks = NULL;
+	buf->nr_chunks = 0;
+}
+
+/* The default transfer: the CPU copies through the BAR's kernel mapping. */
+static void p2p_copy(struct page **dst, struct page **src, pgoff_t nr_pages,
+		     u32 to)
+{
+	pgoff_t pg;
+
+	for (pg = 0; pg < nr_pages; pg++) {
+		if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
+			memcpy_fromio(page_address(dst[pg]),
+				      (void __iomem *)page_address(src[pg]),
+				      PAGE_SIZE);
+		else
+			memcpy_toio((void __iomem *)page_address(dst[pg]),
+				    page_address(src[pg]), PAGE_SIZE);
+		cond_resched();
+	}
+}
+
+/* Wait for the fences importers added in move_notify, not for @ours. */
+static int p2p_wait_importers(struct dma_resv *resv, struct dma_fence *ours)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	long ret;
+
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, fence) {
+		if (fence == ours)
+			continue;
+		ret = dma_fence_wait_timeout(fence, false, P2P_MOVE_TIMEOUT);
+		if (ret <= 0)
+			return ret ?: -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int p2p_buffer_move(struct p2p_buffer *buf, u32 to)
+{
+	struct dma_resv *resv = buf->dmabuf->resv;
+	struct dma_buf_attachment *attach;
+	struct p2p_chunk *chunks = NULL;
+	unsigned int nr_chunks = 0;
+	struct dma_fence *fence;
+	struct page **pages;
+	long lret;
+	int ret;
+
+	dma_resv_assert_held(resv);
+	if (buf->placement == to)
+		return 0;
+	if (buf->pin_count)
+		return -EBUSY;
+
+	/* Importers' DMA to the old pages must be over before they change. */
+	lret = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
+				     P2P_MOVE_TIMEOUT);
+	if (lret <= 0)
+		return lret ?: -ETIMEDOUT;
+
+	pages = kvmalloc_array(buf->nr_pages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
+		ret = p2p_alloc_system(buf, pages);
+	else
+		ret = p2p_alloc_bar(buf, pages, &chunks, &nr_chunks);
+	if (ret)
+		goto out_free_pages;
+
+	ret = dma_resv_reserve_fences(resv, 1);
+	if (ret)
+		goto out_free_backing;
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence) {
+		ret = -ENOMEM;
+		goto out_free_backing;
+	}
+	dma_fence_init(fence, &p2p_fence_ops, &buf->fence_lock,
+		       buf->fence_context, ++buf->fence_seqno);
+	dma_resv_add_fence(resv, fence, DMA_RESV_USAGE_KERNEL);
+
+	/* Importers drop their mappings and wait for the copy to remap. */
+	dma_buf_move_notify(buf->dmabuf);
+	list_for_each_entry(attach, &buf->dmabuf->attachments, node)
+		((struct p2p_attachment *)attach->priv)->sgt = NULL;
+	ret = p2p_wait_importers(resv, fence);
+	if (ret) {
+		/* Nothing moved: they remap the old placement. */
+		dma_fence_set_error(fence, ret);
+		dma_fence_signal(fence);
+		dma_fence_put(fence);
+		goto out_free_backing;
+	}
+
+	unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
+	p2p_copy(pages, buf->pages, buf->nr_pages, to);
+	dma_fence_signal(fence);
+	dma_fence_put(fence);
+
+	p2p_free_backing(buf);
+	buf->placement = to;
+	buf->pages = pages;
+	buf->chunks = chunks;
+	buf->nr_chunks = nr_chunks;
+	buf->migrations[to]++;
+	buf->bytes_copied += buf->size;
+	return 0;
+
+out_free_backing:
+	if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
+		p2p_free_system(pages, buf->nr_pages);
+	else
+		p2p_free_chunks(buf->provider, chunks, nr_chunks);
+out_free_pages:
+	kvfree(pages);
+	return ret;
+}
+
+static int p2p_exporter_attach(struct dma_buf *dmabuf,
+			       struct dma_buf_attachment *attach)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	struct p2p_attachment *a;
+	int dist;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	a->pci = p2p_pci_of(attach->dev);
+	a->mode = DMA_BUF_P2P_MODE_SYSTEM;
+	if (!attach->peer2peer)
+		a->reason = DMA_BUF_P2P_REASON_NO_PEER2PEER;
+	else if (!a->pci)
+		a->reason = DMA_BUF_P2P_REASON_NOT_PCI;
+	else
+		switch (pci_p2pdma_client_map_type(buf->provider, attach->dev,
+						   &dist)) {
+		case PCI_P2PDMA_MAP_BUS_ADDR:
+			a->mode = DMA_BUF_P2P_MODE_BUS;
+			break;
+		case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+			a->mode = DMA_BUF_P2P_MODE_HOST_BRIDGE;
+			break;
+		default:
+			a->reason = DMA_BUF_P2P_REASON_NO_PATH;
+			break;
+		}
+
+	/* Importers that cannot reach the BAR never see its pages. */
+	if (a->mode == DMA_BUF_P2P_MODE_SYSTEM)
+		attach->peer2peer = false;
+	attach->priv = a;
+	return 0;
+}
+
+static void p2p_exporter_detach(struct dma_buf *dmabuf,
+				struct dma_buf_attachment *attach)
+{
+	kfree(attach->priv);
+}
+
+/* Whether some attached device cannot reach the BAR. */
+static bool p2p_buffer_needs_system(struct p2p_buffer *buf)
+{
+	struct dma_buf_attachment *attach;
+	struct p2p_attachment *a;
+
+	list_for_each_entry(attach, &buf->dmabuf->attachments, node) {
+		a = attach->priv;
+		if (a->mode == DMA_BUF_P2P_MODE_SYSTEM)
+			return true;
+	}
+	return false;
+}
+
+static int p2p_exporter_pin(struct dma_buf_attachment *attach)
+{
+	struct p2p_buffer *buf = attach->dmabuf->priv;
+	int ret = 0;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	/* Pinned, it must stay reachable by every attached device. */
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+	    p2p_buffer_needs_system(buf))
+		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	if (!ret)
+		buf->pin_count++;
+	return ret;
+}
+
+static void p2p_exporter_unpin(struct dma_buf_attachment *attach)
+{
+	struct p2p_buffer *buf = attach->dmabuf->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	buf->pin_count--;
+}
+
+static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
+					 enum dma_data_direction dir)
+{
+	struct p2p_buffer *buf = attach->dmabuf->priv;
+	struct p2p_attachment *a = attach->priv;
+	unsigned long attrs = 0;
+	struct sg_table *sgt;
+	int ret;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+	    a->mode == DMA_BUF_P2P_MODE_SYSTEM) {
+		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table_from_pages_segment(sgt, buf->pages, buf->nr_pages,
+						0, buf->size, P2P_MAX_SEGMENT,
+						GFP_KERNEL);
+	if (ret)
+		goto out_free_sgt;
+
+	/* The BAR is not cached by the CPU: nothing to sync. */
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
+	ret = dma_map_sgtable(attach->dev, sgt, dir, attrs);
+	if (ret)
+		goto out_free_table;
+
+	a->sgt = sgt;
+	a->dir = dir;
+	buf->maps[buf->placement == DMA_BUF_P2P_PLACEMENT_BAR ?
+		  a->mode : DMA_BUF_P2P_MODE_SYSTEM]++;
+	return sgt;
+
+out_free_table:
+	sg_free_table(sgt);
+out_free_sgt:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void p2p_exporter_unmap(struct dma_buf_attachment *attach,
+			       struct sg_table *sgt,
+			       enum dma_data_direction dir)
+{
+	struct p2p_attachment *a = attach->priv;
+	unsigned long attrs = 0;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (is_pci_p2pdma_page(sg_page(sgt->sgl)))
+		attrs = DMA_ATTR_SKIP_CPU_SYNC;
+	dma_unmap_sgtable(attach->dev, sgt, dir, attrs);
+	sg_free_table(sgt);
+	kfree(sgt);
+	if (a->sgt == sgt)
+		a->sgt = NULL;
+}
+
+static int p2p_exporter_begin_cpu_access(struct dma_buf *dmabuf,
+					 enum dma_data_direction dir)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	struct dma_buf_attachment *attach;
+	struct p2p_attachment *a;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
+		list_for_each_entry(attach, &dmabuf->attachments, node) {
+			a = attach->priv;
+			if (a->sgt)
+				dma_sync_sgtable_for_cpu(attach->dev, a->sgt,
+							 a->dir);
+		}
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return 0;
+}
+
+static int p2p_exporter_end_cpu_access(struct dma_buf *dmabuf,
+				       enum dma_data_direction dir)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	struct dma_buf_attachment *attach;
+	struct p2p_attachment *a;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
+		list_for_each_entry(attach, &dmabuf->attachments, node) {
+			a = attach->priv;
+			if (a->sgt)
+				dma_sync_sgtable_for_device(attach->dev, a->sgt,
+							    a->dir);
+		}
+	} else {
+		/* Drain write-combined CPU writes to the BAR. */
+		wmb();
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return 0;
+}
+
+static vm_fault_t p2p_exporter_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct p2p_buffer *buf = vma->vm_private_data;
+	struct dma_resv *resv = buf->dmabuf->resv;
+	pgprot_t prot = vma->vm_page_prot;
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+	/* Interrupted: no PTE, the access faults again after the signal. */
+	if (dma_resv_lock_interruptible(resv, NULL))
+		return VM_FAULT_NOPAGE;
+
+	/* Map the page where it is now; a move zaps it again. */
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		prot = pgprot_writecombine(prot);
+	ret = vmf_insert_pfn_prot(vma, vmf->address,
+				  page_to_pfn(buf->pages[vmf->pgoff]), prot);
+	dma_resv_unlock(resv);
+	return ret;
+}
+
+static const struct vm_operations_struct p2p_exporter_vm_ops = {
+	.fault = p2p_exporter_fault,
+};
+
+static int p2p_exporter_mmap(struct dma_buf *dmabuf,
+			     struct vm_area_struct *vma)
+{
+	/* The pages move: private copies of them would go stale. */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &p2p_exporter_vm_ops;
+	vma->vm_private_data = dmabuf->priv;
+	return 0;
+}
+
+static int p2p_exporter_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	pgprot_t prot = PAGE_KERNEL;
+
+	dma_resv_assert_held(dmabuf->resv);
+
+	if (!buf->vmap_count) {
+		if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+			prot = pgprot_writecombine(prot);
+		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, prot);
+		if (!buf->vaddr)
+			return -ENOMEM;
+	}
+	/* The kernel mapping stays valid: no move while it exists. */
+	buf->vmap_count++;
+	buf->pin_count++;
+
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		iosys_map_set_vaddr_iomem(map, (void __iomem *)buf->vaddr);
+	else
+		iosys_map_set_vaddr(map, buf->vaddr);
+	return 0;
+}
+
+static void p2p_exporter_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+
+	dma_resv_assert_held(dmabuf->resv);
+
+	buf->pin_count--;
+	if (!--buf->vmap_count) {
+		vunmap(buf->vaddr);
+		buf->vaddr = NULL;
+	}
+}
+
+static void p2p_exporter_release(struct dma_buf *dmabuf)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+
+	/* The last reference: no importer, no mapping, no lock needed. */
+	p2p_free_backing(buf);
+	pci_dev_put(buf->provider);
+	kfree(buf);
+}
+
+static const struct dma_buf_ops p2p_exporter_ops = {
+	.attach = p2p_exporter_attach,
+	.detach = p2p_exporter_detach,
+	.pin = p2p_exporter_pin,
+	.unpin = p2p_exporter_unpin,
+	.map_dma_buf = p2p_exporter_map,
+	.unmap_dma_buf = p2p_exporter_unmap,
+	.begin_cpu_access = p2p_exporter_begin_cpu_access,
+	.end_cpu_access = p2p_exporter_end_cpu_access,
+	.mmap = p2p_exporter_mmap,
+	.vmap = p2p_exporter_vmap,
+	.vunmap = p2p_exporter_vunmap,
+	.release = p2p_exporter_release,
+};
+
+/**
+ * p2p_exporter_alloc - allocate a buffer on a provider and export it
+ * @provider: a PCI function that publishes P2PDMA memory
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @fd_flags: O_ACCMODE flags of the dma-buf's file
+ *
+ * Context: Process context.
+ * Return: the dma-buf, or ERR_PTR(-ENOSPC) when the provider has no room,
+ * ERR_PTR(-ENOMEM).
+ */
+struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
+				   int fd_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp);
+	struct p2p_buffer *buf;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	buf->provider = pci_dev_get(provider);
+	buf->size = size;
+	buf->nr_pages = size >> PAGE_SHIFT;
+	buf->placement = DMA_BUF_P2P_PLACEMENT_BAR;
+	buf->fence_context = dma_fence_context_alloc(1);
+	spin_lock_init(&buf->fence_lock);
+
+	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL);
+	if (!buf->pages) {
+		ret = -ENOMEM;
+		goto out_free_buf;
+	}
+	ret = p2p_alloc_bar(buf, buf->pages, &buf->chunks, &buf->nr_chunks);
+	if (ret)
+		goto out_free_pages;
+
+	exp.ops = &p2p_exporter_ops;
+	exp.size = size;
+	exp.flags = fd_flags;
+	exp.priv = buf;
+	dmabuf = dma_buf_export(&exp);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_chunks;
+	}
+	/* The dma-buf owns buf from here: released in p2p_exporter_release. */
+	buf->dmabuf = dmabuf;
+	return dmabuf;
+
+out_free_chunks:
+	p2p_free_chunks(provider, buf->chunks, buf->nr_chunks);
+out_free_pages:
+	kvfree(buf->pages);
+out_free_buf:
+	pci_dev_put(buf->provider);
+	kfree(buf);
+	return ERR_PTR(ret);
+}
+
+/**
+ * p2p_exporter_owns - whether a dma-buf is one of ours
+ * @dmabuf: any dma-buf
+ *
+ * Context: Any context.
+ * Return: true when p2p_exporter_alloc() made it.
+ */
+bool p2p_exporter_owns(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &p2p_exporter_ops;
+}
+
+static void p2p_pci_id(struct pci_dev *pdev, struct dma_buf_p2p_pci_id *id)
+{
+	if (!pdev) {
+		id->domain = U32_MAX;
+		id->bdf = U32_MAX;
+		return;
+	}
+	id->domain = pci_domain_nr(pdev->bus);
+	id->bdf = pci_dev_id(pdev);
+}
+
+/* Where @kaddr is in the provider's BARs. */
+static u64 p2p_bar_offset(struct pci_dev *provider, void *kaddr)
+{
+	phys_addr_t phys = page_to_phys(virt_to_page(kaddr));
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (phys >= pci_resource_start(provider, bar) &&
+		    phys <= pci_resource_end(provider, bar))
+			return phys - pci_resource_start(provider, bar);
+	return U64_MAX;
+}
+
+/**
+ * p2p_exporter_query - report a buffer's state
+ * @dmabuf: one of our dma-bufs
+ * @q: filled in; q->nr_attachments and q->nr_chunks say on entry how many
+ *	entries @att and @chunks have room for, on return how many there are
+ * @att: attachment descriptions, or NULL
+ * @chunks: BAR chunks, or NULL to hide where the buffer is
+ *
+ * Context: Process context; takes the reservation lock.
+ * Return: 0, or -EINTR.
+ */
+int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
+		       struct dma_buf_p2p_attach_info *att,
+		       struct dma_buf_p2p_chunk_info *chunks)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	struct dma_buf_attachment *attach;
+	u32 n = 0, i;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+
+	p2p_pci_id(buf->provider, &q->provider);
+	q->size = buf->size;
+	q->placement = buf->placement;
+	q->pin_count = buf->pin_count;
+	q->migrations_to_system = buf->migrations[DMA_BUF_P2P_PLACEMENT_SYSTEM];
+	q->migrations_to_bar = buf->migrations[DMA_BUF_P2P_PLACEMENT_BAR];
+	q->bytes_copied = buf->bytes_copied;
+	q->maps_bus = buf->maps[DMA_BUF_P2P_MODE_BUS];
+	q->maps_host_bridge = buf->maps[DMA_BUF_P2P_MODE_HOST_BRIDGE];
+	q->maps_system = buf->maps[DMA_BUF_P2P_MODE_SYSTEM];
+
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		struct p2p_attachment *a = attach->priv;
+
+		if (att && n < q->nr_attachments) {
+			struct dma_buf_p2p_attach_info *info = &att[n];
+
+			strscpy(info->device, dev_name(attach->dev),
+				sizeof(info->device));
+			p2p_pci_id(a->pci, &info->pci);
+			info->mode = a->mode;
+			info->reason = a->reason;
+			info->flags = (dma_buf_attachment_is_dynamic(attach) ?
+				       DMA_BUF_P2P_ATTACH_DYNAMIC : 0) |
+				      (a->sgt ? DMA_BUF_P2P_ATTACH_MAPPED : 0);
+		}
+		n++;
+	}
+	q->nr_attachments = n;
+
+	if (chunks) {
+		for (i = 0; i < buf->nr_chunks && i < q->nr_chunks; i++) {
+			chunks[i].bar_offset =
+				p2p_bar_offset(buf->provider,
+					       buf->chunks[i].kaddr);
+			chunks[i].size = buf->chunks[i].size;
+		}
+		q->nr_chunks = buf->nr_chunks;
+	} else {
+		q->nr_chunks = 0;
+	}
+
+	dma_resv_unlock(dmabuf->resv);
+	return 0;
+}
+
+/**
+ * p2p_exporter_migrate - move a buffer to the BAR or to system memory
+ * @dmabuf: one of our dma-bufs
+ * @placement: DMA_BUF_P2P_PLACEMENT_BAR or DMA_BUF_P2P_PLACEMENT_SYSTEM
+ *
+ * Context: Process context; takes the reservation lock.
+ * Return: 0; -EBUSY when pinned, or when moving to the BAR while an
+ * attached device cannot reach it; -ENOSPC; -ENOMEM; -ETIMEDOUT when
+ * importers do not finish their DMA in time; -EINTR.
+ */
+int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	if (placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+	    buf->placement != placement && p2p_buffer_needs_system(buf))
+		ret = -EBUSY;
+	else
+		ret = p2p_buffer_move(buf, placement);
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the /dev/dma-buf-p2p ioctls need of the exporter; private to
+ * dma-buf-p2p.ko.
+ */
+#ifndef _DMA_BUF_P2P_EXPORTER_H
+#define _DMA_BUF_P2P_EXPORTER_H
+
+#include <linux/types.h>
+
+struct pci_dev;
+struct dma_buf;
+struct dma_buf_p2p_query;
+struct dma_buf_p2p_attach_info;
+struct dma_buf_p2p_chunk_info;
+
+struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
+				   int fd_flags);
+bool p2p_exporter_owns(struct dma_buf *dmabuf);
+int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
+		       struct dma_buf_p2p_attach_info *att,
+		       struct dma_buf_p2p_chunk_info *chunks);
+int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement);
+
+#endif /* _DMA_BUF_P2P_EXPORTER_H */

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The dma-buf P2P exporter through its UAPI: allocation and its errors,
+ * query, CPU mappings that land in the BAR's backing file, explicit
+ * migration both ways, and a PRIME importer (vgem) that cannot reach the
+ * BAR, for which the buffer moves to system memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "igt.h"
+#include "p2p_topology.h"
+
+IGT_TEST_DESCRIPTION("Allocate dma-bufs in a peer BAR, map them with the "
+		     "CPU, migrate them and import them elsewhere.");
+
+#define MAX_CHUNKS 64
+
+struct query {
+	struct dma_buf_p2p_query q;
+	struct dma_buf_p2p_attach_info att[8];
+	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
+};
+
+static int p2p_ioctl(int dev, unsigned long req, void *arg)
+{
+	int err = 0;
+
+	if (igt_ioctl(dev, req, arg))
+		err = -errno;
+	errno = 0;
+	return err;
+}
+
+static int __alloc(int dev, const struct p2p_pci *provider, uint64_t size,
+		   uint32_t fd_flags, int *fd)
+{
+	struct dma_buf_p2p_alloc a = {
+		.provider = provider->id,
+		.size = size,
+		.fd_flags = fd_flags,
+	};
+	int err = p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
+
+	if (!err)
+		*fd = a.fd;
+	return err;
+}
+
+static int alloc_buf(int dev, const struct p2p_pci *provider, uint64_t size)
+{
+	int fd = -1;
+
+	igt_assert_eq(__alloc(dev, provider, size, O_RDWR | O_CLOEXEC, &fd), 0);
+	igt_assert_fd(fd);
+	return fd;
+}
+
+static int __query(int dev, int fd, struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->q.fd = fd;
+	q->q.attachments = (uintptr_t)q->att;
+	q->q.nr_attachments = 8;
+	q->q.chunks = (uintptr_t)q->chunks;
+	q->q.nr_chunks = MAX_CHUNKS;
+	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q->q);
+}
+
+static void query(int dev, int fd, struct query *q)
+{
+	igt_assert_eq(__query(dev, fd, q), 0);
+	igt_assert_lte(q->q.nr_chunks, MAX_CHUNKS);
+}
+
+static int __migrate(int dev, int fd, uint32_t placement)
+{
+	struct dma_buf_p2p_migrate m = { .fd = fd, .placement = placement };
+
+	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_MIGRATE, &m);
+}
+
+static void *map_buf(int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %m\n");
+	return p;
+}
+
+static void check_pattern(const uint8_t *got, size_t size, uint64_t seed,
+			  const char *where)
+{
+	uint8_t *want = malloc(size);
+
+	igt_assert(want);
+	p2p_fill_pattern(want, size, seed);
+	for (size_t i = 0; i < size; i++)
+		igt_assert_f(got[i] == want[i],
+			     "%s: byte %zu is %#x, expected %#x\n", where, i,
+			     got[i], want[i]);
+	free(want);
+}
+
+/* The bytes at the buffer's chunks in the host file behind the BAR. */
+static void check_host_file(const struct p2p_machine *m, const struct query *q,
+			    uint64_t seed)
+{
+	uint8_t *got = malloc(q->q.size);
+	uint64_t done = 0;
+	int file;
+
+	igt_assert(got);
+	igt_assert_f(q->q.nr_chunks > 0, "a BAR buffer without chunks\n");
+	file = open(m->vram_file, O_RDONLY | O_CLOEXEC);
+	igt_assert_fd(file);
+	for (uint32_t i = 0; i < q->q.nr_chunks; i++) {
+		igt_assert(q->chunks[i].bar_offset + q->chunks[i].size <=
+			   m->vram_size);
+		igt_assert_eq(pread(file, got + done, q->chunks[i].size,
+				    q->chunks[i].bar_offset),
+			      (ssize_t)q->chunks[i].size);
+		done += q->chunks[i].size;
+	}
+	close(file);
+	igt_assert_eq_u64(done, q->q.size);
+	check_pattern(got, q->q.size, seed, "host VRAM file");
+	free(got);
+}
+
+static void test_alloc_invalid(int dev, const struct p2p_machine *m)
+{
+	struct dma_buf_p2p_alloc a;
+	int fd = -1;
+
+	igt_assert_eq(__alloc(dev, &m->vram, 0, O_RDWR, &fd), -EINVAL);
+	igt_assert_eq(__alloc(dev, &m->vram, UINT64_MAX, O_RDWR, &fd), -EINVAL);
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR | O_APPEND, &fd),
+		      -EINVAL);
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_WRONLY, &fd), -EINVAL);
+	/* Larger than the whole provider. */
+	igt_assert_eq(__alloc(dev, &m->vram, m->vram_size + 4096, O_RDWR, &fd),
+		      -ENOSPC);
+	/* The far NVMe has no CMB; no function at 0000:ff:1f.7. */
+	igt_assert_eq(__alloc(dev, &m->nvme[2].pci, 4096, O_RDWR, &fd), -ENXIO);
+
+	a = (struct dma_buf_p2p_alloc){ .provider = m->vram.id, .size = 4096 };
+	a.provider.bdf = 0xffff;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), -ENODEV);
+	a.provider.bdf = 0x10000;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), -EINVAL);
+
+	a = (struct dma_buf_p2p_alloc){ .provider = m->vram.id, .size = 4096 };
+	a.flags = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), -EINVAL);
+	a.flags = 0;
+	a.__pad = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), -EINVAL);
+	a.__pad = 0;
+	a.fd = 3;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), -EINVAL);
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, NULL), -EFAULT);
+}
+
+static void test_alloc_fd_flags(int dev, const struct p2p_machine *m)
+{
+	int fd = -1;
+
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR | O_CLOEXEC, &fd), 0);
+	igt_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	close(fd);
+
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDONLY, &fd), 0);
+	igt_assert(!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	igt_assert(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) ==
+		   MAP_FAILED);
+	igt_assert_eq(errno, EACCES);
+	close(fd);
+}
+
+/* A dma-buf of another exporter. */
+static int vgem_dmabuf(int vgem)
+{
+	struct drm_mode_create_dumb c = { .width = 64, .height = 64, .bpp = 32 };
+
+	do_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+	return prime_handle_to_fd(vgem, c.handle);
+}
+
+static void test_query(int dev, const struct p2p_machine *m, int vgem)
+{
+	struct query q;
+	uint64_t total = 0;
+	int fd, other;
+
+	/* Rounded up to the page size, in the BAR, one or few chunks. */
+	fd = alloc_buf(dev, &m->vram, (64 << 20) - 100);
+	query(dev, fd, &q);
+	igt_assert_eq_u64(q.q.size, 64 << 20);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u32(q.q.provider.domain, m->vram.id.domain);
+	igt_assert_eq_u32(q.q.provider.bdf, m->vram.id.bdf);
+	igt_assert_eq_u32(q.q.nr_attachments, 0);
+	igt_assert_eq_u32(q.q.pin_count, 0);
+	igt_assert(q.q.nr_chunks >= 1);
+	for (uint32_t i = 0; i < q.q.nr_chunks; i++)
+		total += q.chunks[i].size;
+	igt_assert_eq_u64(total, q.q.size);
+	igt_info("64 MiB buffer in %u chunk(s)\n", q.q.nr_chunks);
+
+	/* Out fields must be zero. */
+	memset(&q, 0, sizeof(q));
+	q.q.fd = fd;
+	q.q.size = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q.q), -EINVAL);
+	q.q.size = 0;
+	q.q.flags = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q.q), -EINVAL);
+
+	/* Not our dma-buf, not a dma-buf, not a file. */
+	other = vgem_dmabuf(vgem);
+	igt_assert_eq(__query(dev, other, &q), -EOPNOTSUPP);
+	close(other);
+	igt_assert_eq(__query(dev, dev, &q), -EINVAL);
+	igt_assert_eq(__query(dev, 1000, &q), -EBADF);
+	close(fd);
+}
+
+static void test_mmap_reaches_vram(int dev, const struct p2p_machine *m)
+{
+	size_t size = 8 << 20;
+	struct query q;
+	uint8_t *p;
+	int fd;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	p = map_buf(fd, size);
+	p2p_fill_pattern(p, size, 0x3000);
+	query(dev, fd, &q);
+	check_host_file(m, &q, 0x3000);
+	check_pattern(p, size, 0x3000, "CPU mapping");
+	munmap(p, size);
+	close(fd);
+}
+
+static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
+{
+	size_t size = 4 << 20;
+	struct query q;
+	uint8_t *p;
+	int fd;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	p = map_buf(fd, size);
+
+	for (int round = 0; round < 3; round++) {
+		uint64_t seed = 0x4000 + 2 * round;
+
+		/* Written in the BAR, read back from system memory. */
+		p2p_fill_pattern(p, size, seed);
+		igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM), 0);
+		query(dev, fd, &q);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		igt_assert_eq_u32(q.q.nr_chunks, 0);
+		igt_assert_eq_u64(q.q.migrations_to_system, round + 1);
+		check_pattern(p, size, seed, "after the move to system memory");
+
+		/* Written in system memory, back in the BAR and its file. */
+		p2p_fill_pattern(p, size, seed + 1);
+		igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+		query(dev, fd, &q);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+		igt_assert_eq_u64(q.q.migrations_to_bar, round + 1);
+		igt_assert_eq_u64(q.q.bytes_copied, 2 * (round + 1) * size);
+		check_pattern(p, size, seed + 1, "after the move back to the BAR");
+		check_host_file(m, &q, seed + 1);
+	}
+
+	/* Moving where it is does nothing; bad input is refused. */
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	query(dev, fd, &q);
+	igt_assert_eq_u64(q.q.migrations_to_bar, 3);
+	igt_assert_eq(__migrate(dev, fd, 7), -EINVAL);
+	igt_assert_eq(__migrate(dev, dev, DMA_BUF_P2P_PLACEMENT_SYSTEM), -EINVAL);
+
+	munmap(p, size);
+	close(fd);
+}
+
+static void test_vgem_import(int dev, const struct p2p_machine *m, int vgem)
+{
+	size_t size = 2 << 20;
+	struct query q;
+	uint32_t handle;
+	uint8_t *p;
+	int fd;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	p = map_buf(fd, size);
+	p2p_fill_pattern(p, size, 0x5000);
+
+	/* vgem is no PCI device and needs struct pages: system memory. */
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
+	query(dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	igt_assert_eq_u64(q.q.migrations_to_system, 1);
+	igt_assert_eq_u32(q.q.nr_attachments, 1);
+	igt_info("attached: %s mode %u reason %u flags %#x\n", q.att[0].device,
+		 q.att[0].mode, q.att[0].reason, q.att[0].flags);
+	igt_assert_eq_u32(q.att[0].mode, DMA_BUF_P2P_MODE_SYSTEM);
+	igt_assert_eq_u32(q.att[0].reason, DMA_BUF_P2P_REASON_NO_PEER2PEER);
+	igt_assert_eq_u32(q.att[0].pci.domain, UINT32_MAX);
+	igt_assert(q.att[0].flags & DMA_BUF_P2P_ATTACH_MAPPED);
+	igt_assert(q.q.pin_count >= 1);
+	igt_assert_eq_u64(q.q.maps_system, 1);
+
+	/* Data intact in system memory (vgem does not map imports). */
+	check_pattern(p, size, 0x5000, "our mapping after the import");
+
+	/* Pinned for vgem: it cannot go back to the BAR. */
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), -EBUSY);
+
+	/* Once vgem lets go, it can. */
+	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
+	query(dev, fd, &q);
+	igt_assert_eq_u32(q.q.nr_attachments, 0);
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	query(dev, fd, &q);
+	check_host_file(m, &q, 0x5000);
+
+	munmap(p, size);
+	close(fd);
+}
+
+igt_main
+{
+	struct p2p_machine m;
+	int dev = -1, vgem = -1;
+
+	igt_fixture {
+		p2p_machine_load(&m);
+		dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+		igt_assert_f(dev >= 0, "cannot open /dev/dma-buf-p2p: %m\n");
+		vgem = drm_open_driver(DRIVER_VGEM);
+	}
+
+	igt_describe("DMA_BUF_P2P_IOC_ALLOC rejects bad input with the "
+		     "documented errno.");
+	igt_subtest("alloc-invalid")
+		test_alloc_invalid(dev, &m);
+
+	igt_describe("O_CLOEXEC and O_RDONLY/O_RDWR reach the dma-buf fd.");
+	igt_subtest("alloc-fd-flags")
+		test_alloc_fd_flags(dev, &m);
+
+	igt_describe("Query reports size, placement, provider and chunks, and "
+		     "rejects other fds with the documented errno.");
+	igt_subtest("query")
+		test_query(dev, &m, vgem);
+
+	igt_describe("Bytes written through the dma-buf's mmap are in the host "
+		     "file behind the BAR at the buffer's offsets.");
+	igt_subtest("mmap-reaches-vram-file")
+		test_mmap_reaches_vram(dev, &m);
+
+	igt_describe("Explicit moves to system memory and back keep every "
+		     "byte, and the same CPU mapping follows the buffer.");
+	igt_subtest("migrate-round-trip")
+		test_migrate_round_trip(dev, &m);
+
+	igt_describe("vgem imports the fd through PRIME: the buffer moves to "
+		     "system memory, data intact, the query says why; it moves "
+		     "back once vgem lets go.");
+	igt_subtest("vgem-import-migrates")
+		test_vgem_import(dev, &m, vgem);
+
+	igt_fixture {
+		close(vgem);
+		close(dev);
+	}
+}
