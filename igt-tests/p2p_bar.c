@@ -24,26 +24,6 @@ IGT_TEST_DESCRIPTION("p2p-bar binds only where told and publishes the "
 #define DRV "/sys/bus/pci/drivers/p2p-bar"
 #define MAP_PAGES 64
 
-static void set_driver_override(const char *addr, const char *drv)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 addr);
-	igt_assert(p2p_sysfs_write(path, drv));
-}
-
-static void unbind(const char *addr)
-{
-	char drv[64], path[PATH_MAX];
-
-	p2p_pci_driver(addr, drv, sizeof(drv));
-	if (!drv[0])
-		return;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
-	igt_assert(p2p_sysfs_write(path, addr));
-}
-
 static bool bound_to_p2p_bar(const char *addr)
 {
 	char drv[64];
@@ -57,10 +37,10 @@ static void restore_binding(const char *addr)
 {
 	if (bound_to_p2p_bar(addr))
 		return;
-	unbind(addr);
+	p2p_pci_unbind(addr);
 	p2p_sysfs_write(DRV "/remove_id", "1af4 1110");
-	set_driver_override(addr, "p2p-bar");
-	igt_assert(p2p_sysfs_write("/sys/bus/pci/drivers_probe", addr));
+	p2p_pci_set_override(addr, "p2p-bar");
+	p2p_pci_probe(addr);
 	igt_assert(bound_to_p2p_bar(addr));
 }
 
@@ -68,9 +48,9 @@ static void test_no_automatic_binding(const struct p2p_machine *m)
 {
 	char drv[64];
 
-	unbind(m->vram.addr);
-	set_driver_override(m->vram.addr, "\n");
-	igt_assert(p2p_sysfs_write("/sys/bus/pci/drivers_probe", m->vram.addr));
+	p2p_pci_unbind(m->vram.addr);
+	p2p_pci_set_override(m->vram.addr, "\n");
+	p2p_pci_probe(m->vram.addr);
 	igt_assert_f(!bound_to_p2p_bar(m->vram.addr),
 		     "p2p-bar took %s without being told to\n", m->vram.addr);
 
@@ -91,8 +71,8 @@ static void bind_new_id(const char *addr, int driver_data)
 {
 	char id[64];
 
-	unbind(addr);
-	set_driver_override(addr, "\n");
+	p2p_pci_unbind(addr);
+	p2p_pci_set_override(addr, "\n");
 	snprintf(id, sizeof(id), "1af4 1110 ffffffff ffffffff 0 0 %d",
 		 driver_data);
 	igt_assert(p2p_sysfs_write(DRV "/new_id", id));

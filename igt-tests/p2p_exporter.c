@@ -340,6 +340,52 @@ static void test_vgem_import(int dev, const struct p2p_machine *m, int vgem)
 	close(fd);
 }
 
+/* The VRAM stand-in bound to p2p-bar, as the test machine has it. */
+static void rebind_vram(const struct p2p_machine *m)
+{
+	char drv[64];
+
+	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
+	if (!strcmp(drv, "p2p-bar"))
+		return;
+	p2p_pci_set_override(m->vram.addr, "p2p-bar");
+	p2p_pci_probe(m->vram.addr);
+	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
+	igt_assert_f(!strcmp(drv, "p2p-bar"), "VRAM stand-in not rebound\n");
+}
+
+static void test_unbind_provider(int dev, const struct p2p_machine *m)
+{
+	size_t size = 4 << 20;
+	struct query q;
+	uint8_t *p;
+	int fd, fd2 = -1;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	p = map_buf(fd, size);
+	p2p_fill_pattern(p, size, 0x6000);
+
+	/* The provider goes away with a live, mapped buffer: no hang. */
+	p2p_pci_unbind(m->vram.addr);
+
+	query(dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	igt_assert_eq_u64(q.q.migrations_to_system, 1);
+	check_pattern(p, size, 0x6000, "the CPU mapping after the unbind");
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), -ENODEV);
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR, &fd2), -ENXIO);
+
+	/* Back again, the buffer can return, byte for byte. */
+	rebind_vram(m);
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	query(dev, fd, &q);
+	check_host_file(m, &q, 0x6000);
+	check_pattern(p, size, 0x6000, "the CPU mapping after the rebind");
+
+	munmap(p, size);
+	close(fd);
+}
+
 igt_main
 {
 	struct p2p_machine m;
@@ -382,7 +428,14 @@ igt_main
 	igt_subtest("vgem-import-migrates")
 		test_vgem_import(dev, &m, vgem);
 
+	igt_describe("Unbinding the provider with a live, mapped buffer moves "
+		     "it to system memory, data and mapping intact; it refuses "
+		     "to go back until the provider returns.");
+	igt_subtest("unbind-provider-evacuates")
+		test_unbind_provider(dev, &m);
+
 	igt_fixture {
+		rebind_vram(&m);
 		close(vgem);
 		close(dev);
 	}

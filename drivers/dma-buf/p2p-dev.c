@@ -271,12 +271,21 @@ static struct miscdevice p2p_dev_misc = {
 
 static int __init p2p_dev_init(void)
 {
-	return misc_register(&p2p_dev_misc);
+	int ret;
+
+	ret = p2p_exporter_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&p2p_dev_misc);
+	if (ret)
+		p2p_exporter_exit();
+	return ret;
 }
 
 static void __exit p2p_dev_exit(void)
 {
 	misc_deregister(&p2p_dev_misc);
+	p2p_exporter_exit();
 }
 
 module_init(p2p_dev_init);

@@ -19,9 +19,17 @@
  * fences they added, zap CPU mappings, copy with the CPU, signal the fence.
  * CPU mappings fault the current placement back in.  vmap pins.
  *
+ * Revoke.  When a provider's driver unbinds (unbind, hot-unplug, removal),
+ * every buffer still in its memory is moved to system memory first, pinned
+ * or not: fds, CPU mappings and data stay valid, dynamic importers remap,
+ * and the provider's teardown, which waits for every p2pmem page to come
+ * back, never hangs on us.  Only a buffer vmapped by a kernel user stays,
+ * with a warning.  No buffer is allocated on, or moved back to, a provider
+ * that is going away (-ENODEV).
+ *
  * Locking.  Everything a move changes (placement, pages, chunks, the
  * attachments' mappings, counters) is protected by the dma-buf's
- * reservation lock, dmabuf->resv.
+ * reservation lock, dmabuf->resv.  p2p_buffers_lock is taken before it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,9 +37,13 @@
 #include <linux/dma-fence.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-resv.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/scatterlist.h>
@@ -53,6 +65,7 @@ struct p2p_chunk {
 };
 
 struct p2p_buffer {
+	struct list_head node;		/* in p2p_buffers */
 	struct dma_buf *dmabuf;
 	struct pci_dev *provider;
 	size_t size;
@@ -82,6 +95,31 @@ struct p2p_attachment {
 	struct sg_table *sgt;
 	enum dma_data_direction dir;
 };
+
+/*
+ * Every buffer, and the providers being unbound, for revoking.  Protects
+ * p2p_buffers, p2p_dying and each buffer's node; taken before any buffer's
+ * reservation lock.
+ */
+static DEFINE_MUTEX(p2p_buffers_lock);
+static LIST_HEAD(p2p_buffers);
+static LIST_HEAD(p2p_dying);
+
+struct p2p_dying_provider {
+	struct list_head node;
+	struct pci_dev *pdev;
+};
+
+static bool p2p_provider_dying(struct pci_dev *pdev)
+{
+	struct p2p_dying_provider *d;
+
+	lockdep_assert_held(&p2p_buffers_lock);
+	list_for_each_entry(d, &p2p_dying, node)
+		if (d->pdev == pdev)
+			return true;
+	return false;
+}
 
 static const char *p2p_fence_driver_name(struct dma_fence *fence)
 {
@@ -233,7 +271,11 @@ static int p2p_wait_importers(struct dma_resv *resv, struct dma_fence *ours)
 	return 0;
 }
 
-static int p2p_buffer_move(struct p2p_buffer *buf, u32 to)
+/*
+ * Move the buffer.  @force is for a provider that goes away: pins and
+ * importers that do not finish in time cannot keep the buffer in its memory.
+ */
+static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 {
 	struct dma_resv *resv = buf->dmabuf->resv;
 	struct dma_buf_attachment *attach;
@@ -247,13 +289,13 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to)
 	dma_resv_assert_held(resv);
 	if (buf->placement == to)
 		return 0;
-	if (buf->pin_count)
+	if (buf->pin_count && !force)
 		return -EBUSY;
 
 	/* Importers' DMA to the old pages must be over before they change. */
 	lret = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
 				     P2P_MOVE_TIMEOUT);
-	if (lret <= 0)
+	if (lret <= 0 && !force)
 		return lret ?: -ETIMEDOUT;
 
 	pages = kvmalloc_array(buf->nr_pages, sizeof(*pages), GFP_KERNEL);
@@ -283,6 +325,11 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to)
 	list_for_each_entry(attach, &buf->dmabuf->attachments, node)
 		((struct p2p_attachment *)attach->priv)->sgt = NULL;
 	ret = p2p_wait_importers(resv, fence);
+	if (ret && force) {
+		pci_warn(buf->provider, "importers of a %zu byte buffer did not stop DMA in time: moving it anyway\n",
+			 buf->size);
+		ret = 0;
+	}
 	if (ret) {
 		/* Nothing moved: they remap the old placement. */
 		dma_fence_set_error(fence, ret);
@@ -383,7 +430,7 @@ static int p2p_exporter_pin(struct dma_buf_attachment *attach)
 	/* Pinned, it must stay reachable by every attached device. */
 	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
 	    p2p_buffer_needs_system(buf))
-		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM, false);
 	if (!ret)
 		buf->pin_count++;
 	return ret;
@@ -410,7 +457,7 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 
 	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
 	    a->mode == DMA_BUF_P2P_MODE_SYSTEM) {
-		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM, false);
 		if (ret)
 			return ERR_PTR(ret);
 	}
@@ -593,6 +640,10 @@ static void p2p_exporter_release(struct dma_buf *dmabuf)
 {
 	struct p2p_buffer *buf = dmabuf->priv;
 
+	mutex_lock(&p2p_buffers_lock);
+	list_del(&buf->node);
+	mutex_unlock(&p2p_buffers_lock);
+
 	/* The last reference: no importer, no mapping, no lock needed. */
 	p2p_free_backing(buf);
 	pci_dev_put(buf->provider);
@@ -648,9 +699,16 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 		ret = -ENOMEM;
 		goto out_free_buf;
 	}
+
+	/* A provider being unbound takes no new buffers. */
+	mutex_lock(&p2p_buffers_lock);
+	if (p2p_provider_dying(provider)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	ret = p2p_alloc_bar(buf, buf->pages, &buf->chunks, &buf->nr_chunks);
 	if (ret)
-		goto out_free_pages;
+		goto out_unlock;
 
 	exp.ops = &p2p_exporter_ops;
 	exp.size = size;
@@ -663,11 +721,14 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	}
 	/* The dma-buf owns buf from here: released in p2p_exporter_release. */
 	buf->dmabuf = dmabuf;
+	list_add(&buf->node, &p2p_buffers);
+	mutex_unlock(&p2p_buffers_lock);
 	return dmabuf;
 
 out_free_chunks:
 	p2p_free_chunks(provider, buf->chunks, buf->nr_chunks);
-out_free_pages:
+out_unlock:
+	mutex_unlock(&p2p_buffers_lock);
 	kvfree(buf->pages);
 out_free_buf:
 	pci_dev_put(buf->provider);
@@ -796,14 +857,115 @@ int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
 	struct p2p_buffer *buf = dmabuf->priv;
 	int ret;
 
+	/* Back to the BAR only while the provider is there to stay. */
+	mutex_lock(&p2p_buffers_lock);
+	if (placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+	    (p2p_provider_dying(buf->provider) ||
+	     !pci_has_p2pmem(buf->provider))) {
+		ret = -ENODEV;
+		goto out_unlock_buffers;
+	}
+
 	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
 	if (ret)
-		return ret;
+		goto out_unlock_buffers;
 	if (placement == DMA_BUF_P2P_PLACEMENT_BAR &&
 	    buf->placement != placement && p2p_buffer_needs_system(buf))
 		ret = -EBUSY;
 	else
-		ret = p2p_buffer_move(buf, placement);
+		ret = p2p_buffer_move(buf, placement, false);
 	dma_resv_unlock(dmabuf->resv);
+
+out_unlock_buffers:
+	mutex_unlock(&p2p_buffers_lock);
 	return ret;
+}
+
+/* Move every buffer out of @pdev's memory before its driver lets it go. */
+static void p2p_exporter_revoke(struct pci_dev *pdev)
+{
+	struct p2p_dying_provider *dying;
+	struct p2p_buffer *buf;
+	int ret;
+
+	dying = kmalloc(sizeof(*dying), GFP_KERNEL | __GFP_NOFAIL);
+	dying->pdev = pdev;
+
+	mutex_lock(&p2p_buffers_lock);
+	list_add(&dying->node, &p2p_dying);
+	list_for_each_entry(buf, &p2p_buffers, node) {
+		if (buf->provider != pdev)
+			continue;
+		/* A buffer being released frees its p2pmem by itself. */
+		if (!get_file_active(&buf->dmabuf->file))
+			continue;
+
+		dma_resv_lock(buf->dmabuf->resv, NULL);
+		if (buf->vmap_count)
+			ret = -EBUSY;
+		else
+			ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM,
+					      true);
+		dma_resv_unlock(buf->dmabuf->resv);
+		if (ret)
+			pci_warn(pdev, "cannot move a %zu byte buffer out (%d): its teardown waits for it\n",
+				 buf->size, ret);
+		fput(buf->dmabuf->file);
+	}
+	mutex_unlock(&p2p_buffers_lock);
+}
+
+static void p2p_exporter_unrevoke(struct pci_dev *pdev)
+{
+	struct p2p_dying_provider *dying, *tmp;
+
+	mutex_lock(&p2p_buffers_lock);
+	list_for_each_entry_safe(dying, tmp, &p2p_dying, node) {
+		if (dying->pdev == pdev) {
+			list_del(&dying->node);
+			kfree(dying);
+		}
+	}
+	mutex_unlock(&p2p_buffers_lock);
+}
+
+static int p2p_exporter_bus_notify(struct notifier_block *nb,
+				   unsigned long action, void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		p2p_exporter_revoke(to_pci_dev(dev));
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:
+		p2p_exporter_unrevoke(to_pci_dev(dev));
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block p2p_exporter_bus_nb = {
+	.notifier_call = p2p_exporter_bus_notify,
+};
+
+/**
+ * p2p_exporter_init - start watching providers for removal
+ *
+ * Context: Module init.
+ * Return: 0 or a negative errno.
+ */
+int p2p_exporter_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &p2p_exporter_bus_nb);
+}
+
+/**
+ * p2p_exporter_exit - stop watching providers
+ *
+ * Context: Module exit; every buffer is gone (each holds the module).
+ */
+void p2p_exporter_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &p2p_exporter_bus_nb);
 }

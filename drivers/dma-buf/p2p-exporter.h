@@ -21,5 +21,7 @@ int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
 		       struct dma_buf_p2p_attach_info *att,
 		       struct dma_buf_p2p_chunk_info *chunks);
 int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement);
+int p2p_exporter_init(void);
+void p2p_exporter_exit(void);
 
 #endif /* _DMA_BUF_P2P_EXPORTER_H */

@@ -74,6 +74,31 @@ void p2p_pci_driver(const char *addr, char *buf, size_t len)
 	snprintf(buf, len, "%s", strrchr(target, '/') + 1);
 }
 
+void p2p_pci_unbind(const char *addr)
+{
+	char drv[64], path[PATH_MAX];
+
+	p2p_pci_driver(addr, drv, sizeof(drv));
+	if (!drv[0])
+		return;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
+	igt_assert_f(p2p_sysfs_write(path, addr), "cannot unbind %s from %s\n",
+		     addr, drv);
+}
+
+void p2p_pci_set_override(const char *addr, const char *drv)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", addr);
+	igt_assert(p2p_sysfs_write(path, drv));
+}
+
+void p2p_pci_probe(const char *addr)
+{
+	igt_assert(p2p_sysfs_write("/sys/bus/pci/drivers_probe", addr));
+}
+
 bool p2p_pci_parse(const char *addr, struct p2p_pci *pci)
 {
 	unsigned int domain, bus, dev, fn;

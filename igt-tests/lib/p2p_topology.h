@@ -48,6 +48,12 @@ bool p2p_sysfs_write(const char *path, const char *value);
 /* Name of the driver bound to a PCI function, "" when none. */
 void p2p_pci_driver(const char *addr, char *buf, size_t len);
 
+/* Unbind a PCI function from whatever driver has it. */
+void p2p_pci_unbind(const char *addr);
+/* Bind it to @drv through driver_override; "\n" clears the override. */
+void p2p_pci_set_override(const char *addr, const char *drv);
+void p2p_pci_probe(const char *addr);
+
 bool p2p_pci_parse(const char *addr, struct p2p_pci *pci);
 
 /* Whether the CPU's host bridge routes P2P (AMD Zen and later). */
