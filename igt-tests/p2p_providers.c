@@ -55,6 +55,65 @@ static void test_providers_published(const struct p2p_machine *m)
 	igt_assert_f(!strcmp(drv, "nvme"), "CMB NVMe bound to '%s'\n", drv);
 }
 
+static const struct dma_buf_p2p_provider_info *
+find_info(const struct dma_buf_p2p_provider_info *info, uint32_t n,
+	  const struct p2p_pci *pci)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (info[i].pci.domain == pci->id.domain &&
+		    info[i].pci.bdf == pci->id.bdf)
+			return &info[i];
+	igt_assert_f(0, "provider %s not listed\n", pci->addr);
+	return NULL;
+}
+
+static void check_info(const struct dma_buf_p2p_provider_info *info,
+		       const struct p2p_pci *pci, uint64_t size, int bar)
+{
+	igt_assert_eq_u64(info->size, size);
+	igt_assert_eq_u64(info->size, p2p_sysfs_u64(pci->addr, "p2pmem/size"));
+	igt_assert_eq_u64(info->available,
+			  p2p_sysfs_u64(pci->addr, "p2pmem/available"));
+	igt_assert_eq_u32(info->bar, bar);
+	igt_assert_eq_u32(info->flags, DMA_BUF_P2P_PROVIDER_PUBLISHED |
+			  DMA_BUF_P2P_PROVIDER_CPU_MAPPABLE);
+}
+
+static void test_list_providers(int fd, const struct p2p_machine *m)
+{
+	struct dma_buf_p2p_provider_info info[8] = {};
+	struct dma_buf_p2p_list_providers list = {};
+
+	/* Count only, then all of them, then fewer than there are. */
+	igt_assert_eq(igt_ioctl(fd, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list), 0);
+	igt_assert_eq_u32(list.count, 2);
+
+	list.providers = (uintptr_t)info;
+	list.count = 8;
+	igt_assert_eq(igt_ioctl(fd, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list), 0);
+	igt_assert_eq_u32(list.count, 2);
+	/* BAR ground truth: p2p-bar says; the CMB is the 64 MiB BAR. */
+	check_info(find_info(info, 2, &m->vram), &m->vram, m->vram_size,
+		   p2p_sysfs_u64(m->vram.addr, "p2p_bar"));
+	check_info(find_info(info, 2, &m->nvme[0].pci), &m->nvme[0].pci,
+		   m->cmb_size, p2p_pci_bar_of_size(m->nvme[0].pci.addr,
+						    m->cmb_size));
+
+	memset(info, 0, sizeof(info));
+	list.count = 1;
+	igt_assert_eq(igt_ioctl(fd, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list), 0);
+	igt_assert_eq_u32(list.count, 2);
+	igt_assert(info[0].size && !info[1].size);
+
+	list.flags = 1;
+	igt_assert_eq(igt_ioctl(fd, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list), -1);
+	igt_assert_eq(errno, EINVAL);
+	list.flags = 0;
+	list.providers = 8;
+	igt_assert_eq(igt_ioctl(fd, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list), -1);
+	igt_assert_eq(errno, EFAULT);
+}
+
 static void check_reach(int fd, const struct p2p_pci *provider,
 			const struct p2p_pci *client, bool host_bridge_p2p)
 {
@@ -157,6 +216,11 @@ igt_main
 		     "publish p2pmem of the configured sizes.");
 	igt_subtest("providers-published")
 		test_providers_published(&m);
+
+	igt_describe("DMA_BUF_P2P_IOC_LIST_PROVIDERS lists both providers "
+		     "with the size, free space and BAR sysfs shows.");
+	igt_subtest("list-providers")
+		test_list_providers(fd, &m);
 
 	igt_describe("Every device reaches every provider by the path and "
 		     "distance the sysfs topology and the CPU's host bridge "

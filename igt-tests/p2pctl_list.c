@@ -104,8 +104,12 @@ static void test_json(const struct p2p_machine *m)
 	igt_assert_eq(run("list --json", out, sizeof(out), err, sizeof(err)), 0);
 	igt_assert_f(!err[0], "unexpected stderr: %s\n", err);
 
+	char cmb_bar[8];
+
+	snprintf(cmb_bar, sizeof(cmb_bar), "%d",
+		 p2p_pci_bar_of_size(m->nvme[0].pci.addr, m->cmb_size));
 	expect_provider(out, &m->vram, "p2p-bar", "2", m->vram_size);
-	expect_provider(out, &m->nvme[0].pci, "nvme", "null", m->cmb_size);
+	expect_provider(out, &m->nvme[0].pci, "nvme", cmb_bar, m->cmb_size);
 	for (int n = 0; n < 3; n++) {
 		expect_reach(out, &m->vram, &m->nvme[n].pci, m->host_bridge_p2p);
 		expect_reach(out, &m->nvme[0].pci, &m->nvme[n].pci,

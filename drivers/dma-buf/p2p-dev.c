@@ -85,6 +85,47 @@ out_put_provider:
 	return ret;
 }
 
+static long p2p_dev_list_providers(struct dma_buf_p2p_list_providers __user *uarg)
+{
+	struct dma_buf_p2p_provider_info __user *out;
+	struct dma_buf_p2p_list_providers arg;
+	struct dma_buf_p2p_provider_info info;
+	struct pci_dev *pdev = NULL;
+	size_t size, avail;
+	u32 n = 0;
+	int bar;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags)
+		return -EINVAL;
+
+	out = u64_to_user_ptr(arg.providers);
+	for_each_pci_dev(pdev) {
+		if (pci_p2pmem_info(pdev, &size, &avail, &bar))
+			continue;
+		if (out && n < arg.count) {
+			memset(&info, 0, sizeof(info));
+			info.pci.domain = pci_domain_nr(pdev->bus);
+			info.pci.bdf = pci_dev_id(pdev);
+			info.bar = bar < 0 ? DMA_BUF_P2P_BAR_NONE : bar;
+			info.flags = DMA_BUF_P2P_PROVIDER_CPU_MAPPABLE |
+				     (pci_has_p2pmem(pdev) ?
+				      DMA_BUF_P2P_PROVIDER_PUBLISHED : 0);
+			info.size = size;
+			info.available = avail;
+			if (copy_to_user(&out[n], &info, sizeof(info))) {
+				pci_dev_put(pdev);
+				return -EFAULT;
+			}
+		}
+		n++;
+	}
+
+	arg.count = n;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 /* A provider by PCI address, with a reference: ENODEV, ENXIO. */
 static struct pci_dev *p2p_dev_get_provider(const struct dma_buf_p2p_pci_id *id)
 {
@@ -251,6 +292,8 @@ static long p2p_dev_ioctl(struct file *file, unsigned int cmd,
 		return p2p_dev_query((void __user *)arg);
 	case DMA_BUF_P2P_IOC_MIGRATE:
 		return p2p_dev_migrate((void __user *)arg);
+	case DMA_BUF_P2P_IOC_LIST_PROVIDERS:
+		return p2p_dev_list_providers((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

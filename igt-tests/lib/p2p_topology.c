@@ -114,6 +114,28 @@ bool p2p_pci_parse(const char *addr, struct p2p_pci *pci)
 	return true;
 }
 
+int p2p_pci_bar_of_size(const char *addr, uint64_t size)
+{
+	unsigned long long start, end, flags;
+	char path[PATH_MAX], line[256];
+	int bar = -1, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/resource", addr);
+	f = fopen(path, "re");
+	igt_assert(f);
+	for (int i = 0; i < 6 && fgets(line, sizeof(line), f); i++) {
+		igt_assert_eq(sscanf(line, "%llx %llx %llx", &start, &end,
+				     &flags), 3);
+		if (end && end - start + 1 == size) {
+			bar = i;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 1 ? bar : -1;
+}
+
 static bool nvme_by_serial(const char *serial, struct p2p_pci *pci)
 {
 	char path[PATH_MAX], buf[64], target[PATH_MAX];

@@ -56,6 +56,9 @@ void p2p_pci_probe(const char *addr);
 
 bool p2p_pci_parse(const char *addr, struct p2p_pci *pci);
 
+/* The one BAR of a PCI function that is @size bytes long, or -1. */
+int p2p_pci_bar_of_size(const char *addr, uint64_t size);
+
 /* Whether the CPU's host bridge routes P2P (AMD Zen and later). */
 bool p2p_cpu_host_bridge_p2p(void);
 

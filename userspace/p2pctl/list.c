@@ -176,56 +176,55 @@ int p2pctl_list(int argc, char **argv)
 		return P2PCTL_EXIT_USAGE;
 	}
 
-	nprov = p2p_list_providers(prov, MAX_PROVIDERS);
-	if (nprov < 0) {
-		p2pctl_err("list", -nprov, "cannot read /sys/bus/pci/devices");
+	fd = open(P2P_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		p2pctl_err("list", errno,
+			   "cannot open " P2P_DEV_PATH " (is the dma-buf-p2p module loaded?)");
 		return P2PCTL_EXIT_ERROR;
+	}
+	nprov = p2p_list_providers(fd, prov, MAX_PROVIDERS);
+	if (nprov < 0) {
+		p2pctl_err("list", -nprov, "cannot list the providers");
+		goto out_close;
 	}
 	ndevs = p2p_list_block_devs(devs, MAX_BLOCK_DEVS);
 	if (ndevs < 0) {
 		p2pctl_err("list", -ndevs, "cannot read /sys/block");
-		return P2PCTL_EXIT_ERROR;
+		goto out_close;
 	}
 	if (nprov > MAX_PROVIDERS || ndevs > MAX_BLOCK_DEVS) {
 		p2pctl_err("list", E2BIG, "%d providers and %d block devices",
 			   nprov, ndevs);
-		return P2PCTL_EXIT_ERROR;
+		goto out_close;
 	}
 
-	if (nprov && ndevs) {
-		fd = open(P2P_DEV_PATH, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			p2pctl_err("list", errno,
-				   "cannot open " P2P_DEV_PATH " (is the dma-buf-p2p module loaded?)");
-			return P2PCTL_EXIT_ERROR;
-		}
-		for (int d = 0; d < ndevs; d++) {
-			for (int p = 0; p < nprov; p++) {
-				struct reach *e = &reach[nreach];
+	for (int d = 0; d < ndevs; d++) {
+		for (int p = 0; p < nprov; p++) {
+			struct reach *e = &reach[nreach];
 
-				*e = (struct reach) {
-					.dev = &devs[d],
-					.provider = &prov[p],
-					.r.provider = prov[p].pci.id,
-					.r.client = devs[d].pci.id,
-				};
-				if (ioctl(fd, DMA_BUF_P2P_IOC_REACH, &e->r)) {
-					p2pctl_err("list", errno,
-						   "reach from %s to %s",
-						   devs[d].name,
-						   prov[p].pci.addr);
-					close(fd);
-					return P2PCTL_EXIT_ERROR;
-				}
-				nreach++;
+			*e = (struct reach) {
+				.dev = &devs[d],
+				.provider = &prov[p],
+				.r.provider = prov[p].pci.id,
+				.r.client = devs[d].pci.id,
+			};
+			if (ioctl(fd, DMA_BUF_P2P_IOC_REACH, &e->r)) {
+				p2pctl_err("list", errno, "reach from %s to %s",
+					   devs[d].name, prov[p].pci.addr);
+				goto out_close;
 			}
+			nreach++;
 		}
-		close(fd);
 	}
+	close(fd);
 
 	if (json)
 		print_json(prov, nprov, reach, nreach);
 	else
 		print_tables(prov, nprov, reach, nreach);
 	return P2PCTL_EXIT_OK;
+
+out_close:
+	close(fd);
+	return P2PCTL_EXIT_ERROR;
 }

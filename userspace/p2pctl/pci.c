@@ -4,11 +4,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "pci.h"
@@ -25,48 +25,10 @@ bool pci_parse_addr(const char *s, struct pci_func *pci)
 	    bus > 0xff || dev > 0x1f || fn > 7)
 		return false;
 	snprintf(pci->addr, sizeof(pci->addr), "%04x:%02x:%02x.%x",
-		 domain & 0xffff, bus, dev, fn);
+		 domain, bus, dev, fn);
 	pci->id.domain = domain;
 	pci->id.bdf = bus << 8 | dev << 3 | fn;
 	return true;
-}
-
-static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int read_u64(const char *dir, const char *attr, uint64_t *v)
-{
-	char buf[64], *end;
-	int ret;
-
-	ret = read_attr(dir, attr, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	errno = 0;
-	*v = strtoull(buf, &end, 0);
-	if (errno || end == buf || *end)
-		return -EINVAL;
-	return 0;
 }
 
 static void driver_name(const char *dir, char *buf, size_t len)
@@ -100,37 +62,43 @@ static int cmp_block_dev(const void *a, const void *b)
 	return strcmp(ba->name, bb->name);
 }
 
-int p2p_list_providers(struct p2p_provider *out, int max)
+int p2p_list_providers(int dev, struct p2p_provider *out, int max)
 {
+	struct dma_buf_p2p_list_providers list = { 0 };
+	struct dma_buf_p2p_provider_info *info;
 	char dir[PATH_MAX];
-	struct dirent *de;
-	uint64_t v;
-	int n = 0;
-	DIR *d;
+	int n;
 
-	d = opendir(PCI_DEVICES);
-	if (!d)
+	/* Ask for the count, then for that many: providers rarely change. */
+	if (ioctl(dev, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list))
 		return -errno;
-	while ((de = readdir(d))) {
-		struct p2p_provider p = { .bar = -1 };
-
-		if (!pci_parse_addr(de->d_name, &p.pci))
-			continue;
-		snprintf(dir, sizeof(dir), PCI_DEVICES "/%s", de->d_name);
-		/* Only functions with a p2pmem pool have p2pmem/size. */
-		if (read_u64(dir, "p2pmem/size", &p.size))
-			continue;
-		read_u64(dir, "p2pmem/available", &p.available);
-		p.published = !read_u64(dir, "p2pmem/published", &v) && v;
-		/* p2p-bar says which BAR it published; nvme does not. */
-		if (!read_u64(dir, "p2p_bar", &v))
-			p.bar = v;
-		driver_name(dir, p.driver, sizeof(p.driver));
-		if (n < max)
-			out[n] = p;
-		n++;
+	info = calloc(list.count ? list.count : 1, sizeof(*info));
+	if (!info)
+		return -ENOMEM;
+	list.providers = (uintptr_t)info;
+	if (ioctl(dev, DMA_BUF_P2P_IOC_LIST_PROVIDERS, &list)) {
+		n = -errno;
+		free(info);
+		return n;
 	}
-	closedir(d);
+
+	for (n = 0; n < (int)list.count && n < max; n++) {
+		struct p2p_provider *p = &out[n];
+
+		snprintf(p->pci.addr, sizeof(p->pci.addr), "%04x:%02x:%02x.%x",
+			 info[n].pci.domain, info[n].pci.bdf >> 8,
+			 (info[n].pci.bdf >> 3) & 0x1f, info[n].pci.bdf & 7);
+		p->pci.id = info[n].pci;
+		p->bar = info[n].bar == DMA_BUF_P2P_BAR_NONE ? -1 :
+			 (int)info[n].bar;
+		p->size = info[n].size;
+		p->available = info[n].available;
+		p->published = info[n].flags & DMA_BUF_P2P_PROVIDER_PUBLISHED;
+		snprintf(dir, sizeof(dir), PCI_DEVICES "/%s", p->pci.addr);
+		driver_name(dir, p->driver, sizeof(p->driver));
+	}
+	n = list.count;
+	free(info);
 	qsort(out, n < max ? n : max, sizeof(*out), cmp_provider);
 	return n;
 }

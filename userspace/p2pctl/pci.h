@@ -10,7 +10,7 @@
 
 #include <linux/dma-buf-p2p.h>
 
-#define PCI_ADDR_LEN 16	/* "dddd:bb:dd.f" and a NUL */
+#define PCI_ADDR_LEN 24	/* "dddddddd:bb:dd.f" and a NUL */
 
 struct pci_func {
 	char addr[PCI_ADDR_LEN];
@@ -20,7 +20,7 @@ struct pci_func {
 struct p2p_provider {
 	struct pci_func pci;
 	char driver[64];
-	int bar;		/* -1 when sysfs does not say */
+	int bar;		/* -1 when in no standard BAR */
 	uint64_t size;
 	uint64_t available;
 	bool published;
@@ -35,9 +35,10 @@ bool pci_parse_addr(const char *s, struct pci_func *pci);
 
 /*
  * Fill @out with up to @max entries; return how many there are (may be
- * more than @max) or -errno.
+ * more than @max) or -errno.  Providers come from DMA_BUF_P2P_IOC_LIST_
+ * PROVIDERS on @dev, an open /dev/dma-buf-p2p.
  */
-int p2p_list_providers(struct p2p_provider *out, int max);
+int p2p_list_providers(int dev, struct p2p_provider *out, int max);
 int p2p_list_block_devs(struct block_dev *out, int max);
 
 #endif /* P2PCTL_PCI_H */

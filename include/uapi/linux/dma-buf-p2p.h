@@ -54,6 +54,43 @@ struct dma_buf_p2p_reach {
 	__u32 __pad;
 };
 
+#define DMA_BUF_P2P_PROVIDER_PUBLISHED	(1 << 0)	/* takes allocations */
+#define DMA_BUF_P2P_PROVIDER_CPU_MAPPABLE (1 << 1)	/* the CPU can map it */
+
+/* @bar when the provider's memory is in no standard BAR. */
+#define DMA_BUF_P2P_BAR_NONE		0xffffffff
+
+/**
+ * struct dma_buf_p2p_provider_info - one P2PDMA provider
+ * @pci: its PCI function
+ * @bar: the BAR its memory is in, or DMA_BUF_P2P_BAR_NONE
+ * @flags: DMA_BUF_P2P_PROVIDER_*; P2PDMA memory is always CPU-mappable
+ * @size: bytes of P2PDMA memory
+ * @available: bytes not allocated
+ */
+struct dma_buf_p2p_provider_info {
+	struct dma_buf_p2p_pci_id pci;
+	__u32 bar;
+	__u32 flags;
+	__u64 size;
+	__u64 available;
+};
+
+/**
+ * struct dma_buf_p2p_list_providers - list the P2PDMA providers
+ * @providers: pointer to an array of struct dma_buf_p2p_provider_info
+ * @count: in: entries @providers has room for; out: how many providers
+ *	there are (only the first ones fit when it is larger)
+ * @flags: must be 0
+ *
+ * Errors: EINVAL for non-zero flags; EFAULT for a bad pointer.
+ */
+struct dma_buf_p2p_list_providers {
+	__u64 providers;
+	__u32 count;
+	__u32 flags;
+};
+
 /**
  * struct dma_buf_p2p_alloc - allocate a buffer in a provider's memory
  * @provider: a PCI function that publishes P2PDMA memory
@@ -205,5 +242,7 @@ struct dma_buf_p2p_migrate {
 					      struct dma_buf_p2p_query)
 #define DMA_BUF_P2P_IOC_MIGRATE		_IOW(DMA_BUF_P2P_IOC_BASE, 0x43, \
 					     struct dma_buf_p2p_migrate)
+#define DMA_BUF_P2P_IOC_LIST_PROVIDERS	_IOWR(DMA_BUF_P2P_IOC_BASE, 0x44, \
+					      struct dma_buf_p2p_list_providers)
 
 #endif /* _UAPI_LINUX_DMA_BUF_P2P_H */
