@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -340,6 +342,116 @@ static void test_vgem_import(int dev, const struct p2p_machine *m, int vgem)
 	close(fd);
 }
 
+#define RACE_ROUNDS 200
+
+struct race {
+	int dev, vgem, fd;
+	size_t size;
+	const uint8_t *map;
+	atomic_int errors;
+	atomic_int moves, imports, reads;
+};
+
+static void *race_migrate(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		int err = __migrate(r->dev, r->fd, i & 1 ?
+				    DMA_BUF_P2P_PLACEMENT_BAR :
+				    DMA_BUF_P2P_PLACEMENT_SYSTEM);
+
+		/* EBUSY: vgem has it pinned (or attached) right now. */
+		if (err && err != -EBUSY)
+			atomic_fetch_add(&r->errors, 1);
+		else if (!err)
+			atomic_fetch_add(&r->moves, 1);
+	}
+	return NULL;
+}
+
+static void *race_import(void *arg)
+{
+	struct race *r = arg;
+	uint32_t handle;
+
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		if (drmPrimeFDToHandle(r->vgem, r->fd, &handle) ||
+		    drmCloseBufferHandle(r->vgem, handle))
+			atomic_fetch_add(&r->errors, 1);
+		else
+			atomic_fetch_add(&r->imports, 1);
+	}
+	return NULL;
+}
+
+static void *race_read(void *arg)
+{
+	struct race *r = arg;
+	uint8_t *want = malloc(r->size);
+
+	p2p_fill_pattern(want, r->size, 0x7000);
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		if (memcmp(r->map, want, r->size))
+			atomic_fetch_add(&r->errors, 1);
+		else
+			atomic_fetch_add(&r->reads, 1);
+	}
+	free(want);
+	return NULL;
+}
+
+static void *race_query(void *arg)
+{
+	struct race *r = arg;
+	struct query q;
+
+	for (int i = 0; i < RACE_ROUNDS; i++)
+		if (__query(r->dev, r->fd, &q) || q.q.size != r->size)
+			atomic_fetch_add(&r->errors, 1);
+	return NULL;
+}
+
+static void test_concurrent(int dev, const struct p2p_machine *m, int vgem)
+{
+	void *(*const fns[])(void *) = {
+		race_migrate, race_import, race_read, race_read, race_query,
+	};
+	struct race r = { .dev = dev, .vgem = vgem, .size = 1 << 20 };
+	pthread_t threads[5];
+	struct query q;
+	uint8_t *p;
+
+	r.fd = alloc_buf(dev, &m->vram, r.size);
+	p = map_buf(r.fd, r.size);
+	p2p_fill_pattern(p, r.size, 0x7000);
+	r.map = p;
+
+	for (int i = 0; i < 5; i++)
+		igt_assert_eq(pthread_create(&threads[i], NULL, fns[i], &r), 0);
+	for (int i = 0; i < 5; i++)
+		igt_assert_eq(pthread_join(threads[i], NULL), 0);
+
+	igt_info("%d moves, %d imports, %d verified reads, %d errors\n",
+		 atomic_load(&r.moves), atomic_load(&r.imports),
+		 atomic_load(&r.reads), atomic_load(&r.errors));
+	igt_assert_eq(atomic_load(&r.errors), 0);
+	igt_assert_eq(atomic_load(&r.imports), RACE_ROUNDS);
+	igt_assert_eq(atomic_load(&r.reads), 2 * RACE_ROUNDS);
+	igt_assert(atomic_load(&r.moves) > 0);
+
+	/* Quiet again: back in the BAR, every byte where it belongs. */
+	igt_assert_eq(__migrate(dev, r.fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	query(dev, r.fd, &q);
+	igt_assert_eq_u32(q.q.nr_attachments, 0);
+	igt_assert_eq_u32(q.q.pin_count, 0);
+	check_host_file(m, &q, 0x7000);
+	check_pattern(p, r.size, 0x7000, "the CPU mapping after the race");
+
+	munmap(p, r.size);
+	close(r.fd);
+}
+
 /* The VRAM stand-in bound to p2p-bar, as the test machine has it. */
 static void rebind_vram(const struct p2p_machine *m)
 {
@@ -427,6 +539,12 @@ igt_main
 		     "back once vgem lets go.");
 	igt_subtest("vgem-import-migrates")
 		test_vgem_import(dev, &m, vgem);
+
+	igt_describe("Threads migrating, importing through vgem, reading "
+		     "through the CPU mapping and querying one buffer at once: "
+		     "no error, no torn data, no splat.");
+	igt_subtest("concurrent-migrate-import-read")
+		test_concurrent(dev, &m, vgem);
 
 	igt_describe("Unbinding the provider with a live, mapped buffer moves "
 		     "it to system memory, data and mapping intact; it refuses "
