@@ -509,8 +509,11 @@ static void p2p_exporter_unmap(struct dma_buf_attachment *attach,
 		a->sgt = NULL;
 }
 
-static int p2p_exporter_begin_cpu_access(struct dma_buf *dmabuf,
-					 enum dma_data_direction dir)
+/*
+ * CPU access to system memory needs the live device mappings synced; the
+ * BAR is not cached by the CPU, only write-combined writes need draining.
+ */
+static int p2p_exporter_sync(struct dma_buf *dmabuf, bool for_cpu)
 {
 	struct p2p_buffer *buf = dmabuf->priv;
 	struct dma_buf_attachment *attach;
@@ -523,39 +526,33 @@ static int p2p_exporter_begin_cpu_access(struct dma_buf *dmabuf,
 	if (buf->placement == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
 		list_for_each_entry(attach, &dmabuf->attachments, node) {
 			a = attach->priv;
-			if (a->sgt)
+			if (!a->sgt)
+				continue;
+			if (for_cpu)
 				dma_sync_sgtable_for_cpu(attach->dev, a->sgt,
 							 a->dir);
+			else
+				dma_sync_sgtable_for_device(attach->dev, a->sgt,
+							    a->dir);
 		}
+	} else if (!for_cpu) {
+		/* CPU writes to the BAR reach it before devices look. */
+		wmb();
 	}
 	dma_resv_unlock(dmabuf->resv);
 	return 0;
 }
 
+static int p2p_exporter_begin_cpu_access(struct dma_buf *dmabuf,
+					 enum dma_data_direction dir)
+{
+	return p2p_exporter_sync(dmabuf, true);
+}
+
 static int p2p_exporter_end_cpu_access(struct dma_buf *dmabuf,
 				       enum dma_data_direction dir)
 {
-	struct p2p_buffer *buf = dmabuf->priv;
-	struct dma_buf_attachment *attach;
-	struct p2p_attachment *a;
-	int ret;
-
-	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
-	if (ret)
-		return ret;
-	if (buf->placement == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
-		list_for_each_entry(attach, &dmabuf->attachments, node) {
-			a = attach->priv;
-			if (a->sgt)
-				dma_sync_sgtable_for_device(attach->dev, a->sgt,
-							    a->dir);
-		}
-	} else {
-		/* Drain write-combined CPU writes to the BAR. */
-		wmb();
-	}
-	dma_resv_unlock(dmabuf->resv);
-	return 0;
+	return p2p_exporter_sync(dmabuf, false);
 }
 
 static vm_fault_t p2p_exporter_fault(struct vm_fault *vmf)
