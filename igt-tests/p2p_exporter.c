@@ -452,6 +452,101 @@ static void test_concurrent(int dev, const struct p2p_machine *m, int vgem)
 	close(r.fd);
 }
 
+static int __probe(int dev, int fd, const struct p2p_pci *device,
+		   struct dma_buf_p2p_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->device = device->id;
+	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, p);
+}
+
+/* The mode an attached device gets: the same path the reach ioctl gives. */
+static uint32_t expected_mode(const struct p2p_machine *m,
+			      const struct p2p_pci *device)
+{
+	uint32_t path, distance;
+
+	p2p_expected_path(&m->vram, device, m->host_bridge_p2p, &path,
+			  &distance);
+	switch (path) {
+	case DMA_BUF_P2P_PATH_BUS:
+		return DMA_BUF_P2P_MODE_BUS;
+	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
+		return DMA_BUF_P2P_MODE_HOST_BRIDGE;
+	default:
+		return DMA_BUF_P2P_MODE_SYSTEM;
+	}
+}
+
+static void test_probe_nvme(int dev, const struct p2p_machine *m)
+{
+	size_t size = 64 << 20;
+	struct dma_buf_p2p_probe p;
+	struct query q;
+	uint8_t *map;
+	int fd;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	map = map_buf(fd, size);
+	p2p_fill_pattern(map, size, 0x8000);
+
+	/* The NVMe controllers that can reach the BAR map it in place. */
+	for (int n = 0; n < 3; n++) {
+		uint32_t mode = expected_mode(m, &m->nvme[n].pci);
+
+		if (mode == DMA_BUF_P2P_MODE_SYSTEM)
+			continue;
+		igt_assert_eq(__probe(dev, fd, &m->nvme[n].pci, &p), 0);
+		igt_info("%s NVMe %s: mode %u, %u DMA segment(s) for 64 MiB\n",
+			 m->nvme[n].role, m->nvme[n].pci.addr, p.mode,
+			 p.nr_segments);
+		igt_assert_eq_u32(p.mode, mode);
+		igt_assert_eq_u32(p.reason, DMA_BUF_P2P_REASON_NONE);
+		igt_assert_eq_u32(p.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+		igt_assert_eq_u64(p.size, size);
+		/* Contiguous chunks, not pages: a handful of segments. */
+		query(dev, fd, &q);
+		igt_assert_lte(p.nr_segments, 4 * q.q.nr_chunks);
+		igt_assert_eq_u64(q.q.migrations_to_system, 0);
+	}
+	query(dev, fd, &q);
+	igt_assert_eq_u64(q.q.maps_bus + q.q.maps_host_bridge,
+			  m->host_bridge_p2p ? 3 : 2);
+	igt_assert_eq_u32(q.q.nr_attachments, 0);
+
+	/* Without a host bridge route, the far NVMe gets system memory. */
+	if (!m->host_bridge_p2p) {
+		igt_assert_eq(__probe(dev, fd, &m->nvme[2].pci, &p), 0);
+		igt_assert_eq_u32(p.mode, DMA_BUF_P2P_MODE_SYSTEM);
+		igt_assert_eq_u32(p.reason, DMA_BUF_P2P_REASON_NO_PATH);
+		igt_assert_eq_u32(p.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		igt_assert_eq_u64(p.size, size);
+		igt_info("far NVMe: system memory, %u DMA segment(s)\n",
+			 p.nr_segments);
+		query(dev, fd, &q);
+		igt_assert_eq_u64(q.q.migrations_to_system, 1);
+		igt_assert_eq_u64(q.q.maps_system, 1);
+		check_pattern(map, size, 0x8000, "after the far NVMe's map");
+	}
+
+	/* Bad input. */
+	memset(&p, 0, sizeof(p));
+	p.fd = fd;
+	p.device = m->nvme[1].pci.id;
+	p.flags = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, &p), -EINVAL);
+	p.flags = 0;
+	p.nr_segments = 1;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, &p), -EINVAL);
+	p.nr_segments = 0;
+	p.device.bdf = 0xffff;
+	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, &p), -ENODEV);
+
+	munmap(map, size);
+	close(fd);
+}
+
 /* The VRAM stand-in bound to p2p-bar, as the test machine has it. */
 static void rebind_vram(const struct p2p_machine *m)
 {
@@ -539,6 +634,12 @@ igt_main
 		     "back once vgem lets go.");
 	igt_subtest("vgem-import-migrates")
 		test_vgem_import(dev, &m, vgem);
+
+	igt_describe("NVMe controllers that reach the BAR map a 64 MiB buffer "
+		     "in place, in a handful of DMA segments, with the mode the "
+		     "topology gives; one that cannot moves it to system memory.");
+	igt_subtest("probe-nvme")
+		test_probe_nvme(dev, &m);
 
 	igt_describe("Threads migrating, importing through vgem, reading "
 		     "through the CPU mapping and querying one buffer at once: "

@@ -280,6 +280,38 @@ static long p2p_dev_migrate(struct dma_buf_p2p_migrate __user *uarg)
 	return ret;
 }
 
+static long p2p_dev_probe(struct dma_buf_p2p_probe __user *uarg)
+{
+	struct dma_buf_p2p_probe arg;
+	struct dma_buf *dmabuf;
+	struct pci_dev *pdev;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.device.bdf > 0xffff ||
+	    memchr_inv(&arg.mode, 0, sizeof(arg) - offsetof(typeof(arg), mode)))
+		return -EINVAL;
+
+	dmabuf = p2p_dev_get_buffer(arg.fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	pdev = p2p_dev_get_pci(&arg.device);
+	if (!pdev) {
+		ret = -ENODEV;
+		goto out_put_dmabuf;
+	}
+
+	ret = p2p_exporter_probe(dmabuf, &pdev->dev, &arg);
+	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+
+	pci_dev_put(pdev);
+out_put_dmabuf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
 static long p2p_dev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -294,6 +326,8 @@ static long p2p_dev_ioctl(struct file *file, unsigned int cmd,
 		return p2p_dev_migrate((void __user *)arg);
 	case DMA_BUF_P2P_IOC_LIST_PROVIDERS:
 		return p2p_dev_list_providers((void __user *)arg);
+	case DMA_BUF_P2P_IOC_PROBE:
+		return p2p_dev_probe((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -878,6 +878,70 @@ out_unlock_buffers:
 	return ret;
 }
 
+/* The probe's mapping never outlives the reservation lock it holds. */
+static void p2p_probe_move_notify(struct dma_buf_attachment *attach)
+{
+}
+
+static const struct dma_buf_attach_ops p2p_probe_attach_ops = {
+	.allow_peer2peer = true,
+	.move_notify = p2p_probe_move_notify,
+};
+
+/**
+ * p2p_exporter_probe - map a buffer for a device and report how it went
+ * @dmabuf: one of our dma-bufs
+ * @dev: the device to attach as
+ * @probe: mode, reason, placement, nr_segments and size filled in
+ *
+ * The device is attached as a dynamic importer allowing P2P, the buffer is
+ * mapped for it (moving to system memory if the device cannot reach the
+ * BAR), then unmapped and detached.
+ *
+ * Context: Process context; takes the reservation lock.
+ * Return: 0, or the error attaching or mapping gave.
+ */
+int p2p_exporter_probe(struct dma_buf *dmabuf, struct device *dev,
+		       struct dma_buf_p2p_probe *probe)
+{
+	struct p2p_buffer *buf = dmabuf->priv;
+	struct dma_buf_attachment *attach;
+	struct p2p_attachment *a;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	int ret, i;
+
+	attach = dma_buf_dynamic_attach(dmabuf, dev, &p2p_probe_attach_ops,
+					NULL);
+	if (IS_ERR(attach))
+		return PTR_ERR(attach);
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		goto out_detach;
+	sgt = dma_buf_map_attachment(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto out_unlock;
+	}
+
+	a = attach->priv;
+	probe->mode = a->mode;
+	probe->reason = a->reason;
+	probe->placement = buf->placement;
+	probe->nr_segments = sgt->nents;
+	probe->size = 0;
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		probe->size += sg_dma_len(sg);
+	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
+
+out_unlock:
+	dma_resv_unlock(dmabuf->resv);
+out_detach:
+	dma_buf_detach(dmabuf, attach);
+	return ret;
+}
+
 /* Move every buffer out of @pdev's memory before its driver lets it go. */
 static void p2p_exporter_revoke(struct pci_dev *pdev)
 {

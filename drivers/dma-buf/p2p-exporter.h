@@ -13,6 +13,8 @@ struct dma_buf;
 struct dma_buf_p2p_query;
 struct dma_buf_p2p_attach_info;
 struct dma_buf_p2p_chunk_info;
+struct dma_buf_p2p_probe;
+struct device;
 
 struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 				   int fd_flags);
@@ -21,6 +23,8 @@ int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
 		       struct dma_buf_p2p_attach_info *att,
 		       struct dma_buf_p2p_chunk_info *chunks);
 int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement);
+int p2p_exporter_probe(struct dma_buf *dmabuf, struct device *dev,
+		       struct dma_buf_p2p_probe *probe);
 int p2p_exporter_init(void);
 void p2p_exporter_exit(void);
 

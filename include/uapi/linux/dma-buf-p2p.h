@@ -232,6 +232,37 @@ struct dma_buf_p2p_migrate {
 	__u32 __pad;
 };
 
+/**
+ * struct dma_buf_p2p_probe - map a buffer for a device, as its driver would
+ * @fd: a dma-buf fd allocated through DMA_BUF_P2P_IOC_ALLOC
+ * @flags: must be 0
+ * @device: the PCI function to attach as (an NVMe controller, a NIC, ...)
+ * @mode: out: DMA_BUF_P2P_MODE_* the device got
+ * @reason: out: DMA_BUF_P2P_REASON_* when @mode is system memory
+ * @placement: out: where the buffer was once mapped
+ * @nr_segments: out: DMA segments the mapping has
+ * @size: out: bytes the mapping covers
+ *
+ * The kernel attaches @device as a dynamic importer that allows P2P, maps
+ * the buffer for it, reports, and detaches.  The mapping is real: a device
+ * that cannot reach the BAR makes the buffer move to system memory, as its
+ * driver's first mapping would.  Out fields must be 0 on input.
+ *
+ * Errors: as DMA_BUF_P2P_IOC_QUERY for @fd; EINVAL for bad flags or
+ * non-zero out fields; ENODEV when @device does not exist; EBUSY when the
+ * buffer is pinned where @device cannot reach it.
+ */
+struct dma_buf_p2p_probe {
+	__u32 fd;
+	__u32 flags;
+	struct dma_buf_p2p_pci_id device;
+	__u32 mode;
+	__u32 reason;
+	__u32 placement;
+	__u32 nr_segments;
+	__u64 size;
+};
+
 #define DMA_BUF_P2P_IOC_BASE		'b'
 /* dma-buf's own ioctls on dma-buf fds use 'b' 0x00-0x3f; we take 0x40-0x5f. */
 #define DMA_BUF_P2P_IOC_REACH		_IOWR(DMA_BUF_P2P_IOC_BASE, 0x40, \
@@ -244,5 +275,7 @@ struct dma_buf_p2p_migrate {
 					     struct dma_buf_p2p_migrate)
 #define DMA_BUF_P2P_IOC_LIST_PROVIDERS	_IOWR(DMA_BUF_P2P_IOC_BASE, 0x44, \
 					      struct dma_buf_p2p_list_providers)
+#define DMA_BUF_P2P_IOC_PROBE		_IOWR(DMA_BUF_P2P_IOC_BASE, 0x45, \
+					      struct dma_buf_p2p_probe)
 
 #endif /* _UAPI_LINUX_DMA_BUF_P2P_H */
