@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "igt.h"
@@ -547,6 +548,102 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	close(fd);
 }
 
+#define DEBUGFS "/sys/kernel/debug/dma-buf-p2p/"
+
+struct provider_counters {
+	long long allocs, maps_bus, maps_hb, maps_sys, to_sys, to_bar, copied,
+		  mapped_p2p;
+};
+
+static void read_counters(const struct p2p_pci *pci, struct provider_counters *c)
+{
+	char line[512], name[32];
+	bool found = false;
+	FILE *f;
+
+	f = fopen(DEBUGFS "providers", "re");
+	igt_assert_f(f, "no " DEBUGFS "providers: %m\n");
+	igt_assert(fgets(line, sizeof(line), f));	/* the header */
+	while (fgets(line, sizeof(line), f)) {
+		igt_assert_eq(sscanf(line, "%31s %lld %lld %lld %lld %lld %lld %lld %lld",
+				     name, &c->allocs, &c->maps_bus, &c->maps_hb,
+				     &c->maps_sys, &c->to_sys, &c->to_bar,
+				     &c->copied, &c->mapped_p2p), 9);
+		if (!strcmp(name, pci->addr)) {
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	if (!found)
+		memset(c, 0, sizeof(*c));
+}
+
+/* The debugfs "buffers" entry of @fd, lines joined. */
+static void read_buffer_entry(int fd, char *out, size_t len)
+{
+	char line[512], head[64];
+	bool in = false;
+	struct stat st;
+	size_t used = 0;
+	FILE *f;
+
+	igt_assert_eq(fstat(fd, &st), 0);
+	snprintf(head, sizeof(head), "buffer %lu ", (unsigned long)st.st_ino);
+	out[0] = '\0';
+	f = fopen(DEBUGFS "buffers", "re");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "buffer ", 7))
+			in = !strncmp(line, head, strlen(head));
+		if (in && used + strlen(line) < len) {
+			strcpy(out + used, line);
+			used += strlen(line);
+		}
+	}
+	fclose(f);
+	igt_assert_f(used, "buffer %lu not in debugfs\n",
+		     (unsigned long)st.st_ino);
+}
+
+static void test_debugfs(int dev, const struct p2p_machine *m, int vgem)
+{
+	struct provider_counters before, after;
+	size_t size = 2 << 20;
+	struct dma_buf_p2p_probe p;
+	char entry[4096], want[128];
+	uint32_t handle;
+	int fd;
+
+	read_counters(&m->vram, &before);
+	fd = alloc_buf(dev, &m->vram, size);
+	igt_assert_eq(__probe(dev, fd, &m->nvme[1].pci, &p), 0);
+
+	read_buffer_entry(fd, entry, sizeof(entry));
+	igt_info("%s", entry);
+	snprintf(want, sizeof(want), "provider %s size %zu placement bar ",
+		 m->vram.addr, size);
+	igt_assert_f(strstr(entry, want), "no '%s'\n", want);
+	igt_assert(strstr(entry, "  chunk bar-offset 0x"));
+
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
+	read_buffer_entry(fd, entry, sizeof(entry));
+	igt_info("%s", entry);
+	igt_assert(strstr(entry, "placement system "));
+	igt_assert(strstr(entry, "  attachment vgem mode system reason importer-needs-pages mapped\n"));
+	igt_assert(!strstr(entry, "chunk"));
+	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
+
+	read_counters(&m->vram, &after);
+	igt_assert_eq(after.allocs - before.allocs, 1);
+	igt_assert_eq(after.maps_bus - before.maps_bus, 1);
+	igt_assert_eq(after.maps_sys - before.maps_sys, 1);
+	igt_assert_eq(after.to_sys - before.to_sys, 1);
+	igt_assert_eq(after.copied - before.copied, (long long)size);
+	igt_assert_eq(after.mapped_p2p - before.mapped_p2p, (long long)size);
+	close(fd);
+}
+
 /* The VRAM stand-in bound to p2p-bar, as the test machine has it. */
 static void rebind_vram(const struct p2p_machine *m)
 {
@@ -640,6 +737,12 @@ igt_main
 		     "topology gives; one that cannot moves it to system memory.");
 	igt_subtest("probe-nvme")
 		test_probe_nvme(dev, &m);
+
+	igt_describe("debugfs shows each buffer's placement, chunks and "
+		     "attachments, and each provider's counters move by what "
+		     "was done.");
+	igt_subtest("debugfs")
+		test_debugfs(dev, &m, vgem);
 
 	igt_describe("Threads migrating, importing through vgem, reading "
 		     "through the CPU mapping and querying one buffer at once: "

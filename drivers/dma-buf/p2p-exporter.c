@@ -33,6 +33,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-map-ops.h>
@@ -47,6 +48,7 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <uapi/linux/dma-buf-p2p.h>
@@ -64,8 +66,20 @@ struct p2p_chunk {
 	size_t size;
 };
 
+/* What happened on one provider, kept while the module is loaded. */
+struct p2p_provider_stats {
+	struct list_head node;		/* in p2p_providers */
+	struct pci_dev *pdev;		/* a reference */
+	atomic64_t allocs;
+	atomic64_t maps[3];		/* by DMA_BUF_P2P_MODE_* */
+	atomic64_t migrations[2];	/* by destination placement */
+	atomic64_t bytes_copied;	/* by the CPU, for migrations */
+	atomic64_t bytes_mapped_p2p;	/* handed to P2P importers */
+};
+
 struct p2p_buffer {
 	struct list_head node;		/* in p2p_buffers */
+	struct p2p_provider_stats *stats;
 	struct dma_buf *dmabuf;
 	struct pci_dev *provider;
 	size_t size;
@@ -104,6 +118,9 @@ struct p2p_attachment {
 static DEFINE_MUTEX(p2p_buffers_lock);
 static LIST_HEAD(p2p_buffers);
 static LIST_HEAD(p2p_dying);
+/* Also under p2p_buffers_lock: the providers' counters. */
+static LIST_HEAD(p2p_providers);
+static struct dentry *p2p_debugfs;
 
 struct p2p_dying_provider {
 	struct list_head node;
@@ -119,6 +136,23 @@ static bool p2p_provider_dying(struct pci_dev *pdev)
 		if (d->pdev == pdev)
 			return true;
 	return false;
+}
+
+static struct p2p_provider_stats *p2p_provider_stats(struct pci_dev *pdev)
+{
+	struct p2p_provider_stats *stats;
+
+	lockdep_assert_held(&p2p_buffers_lock);
+	list_for_each_entry(stats, &p2p_providers, node)
+		if (stats->pdev == pdev)
+			return stats;
+
+	stats = kzalloc(sizeof(*stats), GFP_KERNEL);
+	if (!stats)
+		return NULL;
+	stats->pdev = pci_dev_get(pdev);
+	list_add_tail(&stats->node, &p2p_providers);
+	return stats;
 }
 
 static const char *p2p_fence_driver_name(struct dma_fence *fence)
@@ -350,6 +384,8 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	buf->nr_chunks = nr_chunks;
 	buf->migrations[to]++;
 	buf->bytes_copied += buf->size;
+	atomic64_inc(&buf->stats->migrations[to]);
+	atomic64_add(buf->size, &buf->stats->bytes_copied);
 	return 0;
 
 out_free_backing:
@@ -451,6 +487,7 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 	struct p2p_attachment *a = attach->priv;
 	unsigned long attrs = 0;
 	struct sg_table *sgt;
+	u32 mode;
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
@@ -480,8 +517,12 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 
 	a->sgt = sgt;
 	a->dir = dir;
-	buf->maps[buf->placement == DMA_BUF_P2P_PLACEMENT_BAR ?
-		  a->mode : DMA_BUF_P2P_MODE_SYSTEM]++;
+	mode = buf->placement == DMA_BUF_P2P_PLACEMENT_BAR ?
+	       a->mode : DMA_BUF_P2P_MODE_SYSTEM;
+	buf->maps[mode]++;
+	atomic64_inc(&buf->stats->maps[mode]);
+	if (mode != DMA_BUF_P2P_MODE_SYSTEM)
+		atomic64_add(buf->size, &buf->stats->bytes_mapped_p2p);
 	return sgt;
 
 out_free_table:
@@ -703,6 +744,11 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 		ret = -ENODEV;
 		goto out_unlock;
 	}
+	buf->stats = p2p_provider_stats(provider);
+	if (!buf->stats) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 	ret = p2p_alloc_bar(buf, buf->pages, &buf->chunks, &buf->nr_chunks);
 	if (ret)
 		goto out_unlock;
@@ -718,7 +764,8 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	}
 	/* The dma-buf owns buf from here: released in p2p_exporter_release. */
 	buf->dmabuf = dmabuf;
-	list_add(&buf->node, &p2p_buffers);
+	list_add_tail(&buf->node, &p2p_buffers);
+	atomic64_inc(&buf->stats->allocs);
 	mutex_unlock(&p2p_buffers_lock);
 	return dmabuf;
 
@@ -1010,23 +1057,124 @@ static struct notifier_block p2p_exporter_bus_nb = {
 	.notifier_call = p2p_exporter_bus_notify,
 };
 
+static const char *const p2p_mode_names[] = {
+	[DMA_BUF_P2P_MODE_SYSTEM] = "system",
+	[DMA_BUF_P2P_MODE_BUS] = "p2p-bus",
+	[DMA_BUF_P2P_MODE_HOST_BRIDGE] = "p2p-host-bridge",
+};
+
+static const char *const p2p_reason_names[] = {
+	[DMA_BUF_P2P_REASON_NONE] = "-",
+	[DMA_BUF_P2P_REASON_NO_PEER2PEER] = "importer-needs-pages",
+	[DMA_BUF_P2P_REASON_NOT_PCI] = "importer-not-pci",
+	[DMA_BUF_P2P_REASON_NO_PATH] = "no-p2p-path",
+};
+
+static int p2p_providers_show(struct seq_file *m, void *unused)
+{
+	struct p2p_provider_stats *st;
+
+	seq_puts(m, "provider allocs maps-bus maps-host-bridge maps-system migrations-to-system migrations-to-bar bytes-copied bytes-mapped-p2p\n");
+	mutex_lock(&p2p_buffers_lock);
+	list_for_each_entry(st, &p2p_providers, node)
+		seq_printf(m, "%s %lld %lld %lld %lld %lld %lld %lld %lld\n",
+			   pci_name(st->pdev), atomic64_read(&st->allocs),
+			   atomic64_read(&st->maps[DMA_BUF_P2P_MODE_BUS]),
+			   atomic64_read(&st->maps[DMA_BUF_P2P_MODE_HOST_BRIDGE]),
+			   atomic64_read(&st->maps[DMA_BUF_P2P_MODE_SYSTEM]),
+			   atomic64_read(&st->migrations[DMA_BUF_P2P_PLACEMENT_SYSTEM]),
+			   atomic64_read(&st->migrations[DMA_BUF_P2P_PLACEMENT_BAR]),
+			   atomic64_read(&st->bytes_copied),
+			   atomic64_read(&st->bytes_mapped_p2p));
+	mutex_unlock(&p2p_buffers_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(p2p_providers);
+
+static void p2p_buffer_show(struct seq_file *m, struct p2p_buffer *buf)
+{
+	struct dma_buf_attachment *attach;
+	unsigned int i;
+
+	seq_printf(m, "buffer %lu provider %s size %zu placement %s pins %u vmaps %u migrations %llu/%llu\n",
+		   file_inode(buf->dmabuf->file)->i_ino,
+		   pci_name(buf->provider), buf->size,
+		   buf->placement == DMA_BUF_P2P_PLACEMENT_BAR ? "bar" : "system",
+		   buf->pin_count, buf->vmap_count,
+		   buf->migrations[DMA_BUF_P2P_PLACEMENT_SYSTEM],
+		   buf->migrations[DMA_BUF_P2P_PLACEMENT_BAR]);
+	for (i = 0; i < buf->nr_chunks; i++)
+		seq_printf(m, "  chunk bar-offset %#llx size %zu\n",
+			   p2p_bar_offset(buf->provider, buf->chunks[i].kaddr),
+			   buf->chunks[i].size);
+	list_for_each_entry(attach, &buf->dmabuf->attachments, node) {
+		struct p2p_attachment *a = attach->priv;
+
+		seq_printf(m, "  attachment %s mode %s reason %s%s%s\n",
+			   dev_name(attach->dev), p2p_mode_names[a->mode],
+			   p2p_reason_names[a->reason],
+			   dma_buf_attachment_is_dynamic(attach) ? " dynamic" : "",
+			   a->sgt ? " mapped" : "");
+	}
+}
+
+static int p2p_buffers_show(struct seq_file *m, void *unused)
+{
+	struct p2p_buffer *buf;
+	int ret = 0;
+
+	mutex_lock(&p2p_buffers_lock);
+	list_for_each_entry(buf, &p2p_buffers, node) {
+		if (!get_file_active(&buf->dmabuf->file))
+			continue;
+		ret = dma_resv_lock_interruptible(buf->dmabuf->resv, NULL);
+		if (!ret) {
+			p2p_buffer_show(m, buf);
+			dma_resv_unlock(buf->dmabuf->resv);
+		}
+		fput(buf->dmabuf->file);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&p2p_buffers_lock);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(p2p_buffers);
+
 /**
- * p2p_exporter_init - start watching providers for removal
+ * p2p_exporter_init - watch providers for removal, create debugfs files
  *
  * Context: Module init.
  * Return: 0 or a negative errno.
  */
 int p2p_exporter_init(void)
 {
-	return bus_register_notifier(&pci_bus_type, &p2p_exporter_bus_nb);
+	int ret;
+
+	p2p_debugfs = debugfs_create_dir("dma-buf-p2p", NULL);
+	debugfs_create_file("providers", 0400, p2p_debugfs, NULL,
+			    &p2p_providers_fops);
+	debugfs_create_file("buffers", 0400, p2p_debugfs, NULL,
+			    &p2p_buffers_fops);
+	ret = bus_register_notifier(&pci_bus_type, &p2p_exporter_bus_nb);
+	if (ret)
+		debugfs_remove_recursive(p2p_debugfs);
+	return ret;
 }
 
 /**
- * p2p_exporter_exit - stop watching providers
+ * p2p_exporter_exit - undo p2p_exporter_init()
  *
  * Context: Module exit; every buffer is gone (each holds the module).
  */
 void p2p_exporter_exit(void)
 {
+	struct p2p_provider_stats *stats, *tmp;
+
 	bus_unregister_notifier(&pci_bus_type, &p2p_exporter_bus_nb);
+	debugfs_remove_recursive(p2p_debugfs);
+	list_for_each_entry_safe(stats, tmp, &p2p_providers, node) {
+		pci_dev_put(stats->pdev);
+		kfree(stats);
+	}
 }
