@@ -54,6 +54,7 @@
 #include <uapi/linux/dma-buf-p2p.h>
 
 #include "p2p-exporter.h"
+#include "p2p-placement.h"
 
 /* How long a move waits for importers to finish their DMA. */
 #define P2P_MOVE_TIMEOUT	(10 * HZ)
@@ -321,10 +322,10 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	int ret;
 
 	dma_resv_assert_held(resv);
-	if (buf->placement == to)
-		return 0;
-	if (buf->pin_count && !force)
-		return -EBUSY;
+	ret = p2p_move_check(buf->placement, to, buf->pin_count && !force,
+			     false);
+	if (ret <= 0)
+		return ret;
 
 	/* Importers' DMA to the old pages must be over before they change. */
 	lret = dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
@@ -401,6 +402,7 @@ out_free_pages:
 static int p2p_exporter_attach(struct dma_buf *dmabuf,
 			       struct dma_buf_attachment *attach)
 {
+	enum pci_p2pdma_map_type map = PCI_P2PDMA_MAP_NOT_SUPPORTED;
 	struct p2p_buffer *buf = dmabuf->priv;
 	struct p2p_attachment *a;
 	int dist;
@@ -410,24 +412,10 @@ static int p2p_exporter_attach(struct dma_buf *dmabuf,
 		return -ENOMEM;
 
 	a->pci = p2p_pci_of(attach->dev);
-	a->mode = DMA_BUF_P2P_MODE_SYSTEM;
-	if (!attach->peer2peer)
-		a->reason = DMA_BUF_P2P_REASON_NO_PEER2PEER;
-	else if (!a->pci)
-		a->reason = DMA_BUF_P2P_REASON_NOT_PCI;
-	else
-		switch (pci_p2pdma_client_map_type(buf->provider, attach->dev,
-						   &dist)) {
-		case PCI_P2PDMA_MAP_BUS_ADDR:
-			a->mode = DMA_BUF_P2P_MODE_BUS;
-			break;
-		case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
-			a->mode = DMA_BUF_P2P_MODE_HOST_BRIDGE;
-			break;
-		default:
-			a->reason = DMA_BUF_P2P_REASON_NO_PATH;
-			break;
-		}
+	if (attach->peer2peer && a->pci)
+		map = pci_p2pdma_client_map_type(buf->provider, attach->dev,
+						 &dist);
+	a->mode = p2p_classify(attach->peer2peer, a->pci, map, &a->reason);
 
 	/* Importers that cannot reach the BAR never see its pages. */
 	if (a->mode == DMA_BUF_P2P_MODE_SYSTEM)
@@ -459,14 +447,14 @@ static bool p2p_buffer_needs_system(struct p2p_buffer *buf)
 static int p2p_exporter_pin(struct dma_buf_attachment *attach)
 {
 	struct p2p_buffer *buf = attach->dmabuf->priv;
-	int ret = 0;
+	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
 	/* Pinned, it must stay reachable by every attached device. */
-	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
-	    p2p_buffer_needs_system(buf))
-		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM, false);
+	ret = p2p_buffer_move(buf, p2p_required_placement(buf->placement,
+						p2p_buffer_needs_system(buf)),
+			      false);
 	if (!ret)
 		buf->pin_count++;
 	return ret;
@@ -492,12 +480,10 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
-	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
-	    a->mode == DMA_BUF_P2P_MODE_SYSTEM) {
-		ret = p2p_buffer_move(buf, DMA_BUF_P2P_PLACEMENT_SYSTEM, false);
-		if (ret)
-			return ERR_PTR(ret);
-	}
+	ret = p2p_buffer_move(buf, p2p_required_placement(buf->placement,
+				a->mode == DMA_BUF_P2P_MODE_SYSTEM), false);
+	if (ret)
+		return ERR_PTR(ret);
 
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
@@ -913,10 +899,10 @@ int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
 	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
 	if (ret)
 		goto out_unlock_buffers;
-	if (placement == DMA_BUF_P2P_PLACEMENT_BAR &&
-	    buf->placement != placement && p2p_buffer_needs_system(buf))
-		ret = -EBUSY;
-	else
+	ret = p2p_move_check(buf->placement, placement, buf->pin_count,
+			     placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+			     p2p_buffer_needs_system(buf));
+	if (ret > 0)
 		ret = p2p_buffer_move(buf, placement, false);
 	dma_resv_unlock(dmabuf->resv);
 
