@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
 #include "igt.h"
 #include "p2p_topology.h"
 
@@ -548,6 +550,49 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	close(fd);
 }
 
+static int cpu_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return igt_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
+}
+
+static void test_cpu_access_sync(int dev, const struct p2p_machine *m,
+				 int vgem)
+{
+	const uint64_t rw = DMA_BUF_SYNC_RW;
+	size_t size = 1 << 20;
+	struct query q;
+	uint32_t handle;
+	uint8_t *p;
+	int fd;
+
+	fd = alloc_buf(dev, &m->vram, size);
+	p = map_buf(fd, size);
+
+	/* In the BAR: bracket CPU writes, they reach the host file. */
+	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_START | rw), 0);
+	p2p_fill_pattern(p, size, 0x9000);
+	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_END | rw), 0);
+	query(dev, fd, &q);
+	check_host_file(m, &q, 0x9000);
+
+	/* In system memory with a device mapping live: synced both ways. */
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
+	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_START | rw), 0);
+	check_pattern(p, size, 0x9000, "system memory, inside a CPU access");
+	p2p_fill_pattern(p, size, 0x9001);
+	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_END | rw), 0);
+	igt_assert_eq(cpu_sync(fd, 0x80), -EINVAL);
+	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
+
+	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	query(dev, fd, &q);
+	check_host_file(m, &q, 0x9001);
+	munmap(p, size);
+	close(fd);
+}
+
 #define DEBUGFS "/sys/kernel/debug/dma-buf-p2p/"
 
 struct provider_counters {
@@ -737,6 +782,12 @@ igt_main
 		     "topology gives; one that cannot moves it to system memory.");
 	igt_subtest("probe-nvme")
 		test_probe_nvme(dev, &m);
+
+	igt_describe("DMA_BUF_IOCTL_SYNC brackets CPU access in the BAR and in "
+		     "system memory with a live device mapping; the bytes "
+		     "written inside it are where they belong.");
+	igt_subtest("cpu-access-sync")
+		test_cpu_access_sync(dev, &m, vgem);
 
 	igt_describe("debugfs shows each buffer's placement, chunks and "
 		     "attachments, and each provider's counters move by what "

@@ -43,48 +43,6 @@ static u32 p2p_dev_path(enum pci_p2pdma_map_type map)
 	}
 }
 
-static long p2p_dev_reach(struct dma_buf_p2p_reach __user *uarg)
-{
-	struct pci_dev *provider, *client;
-	struct dma_buf_p2p_reach arg;
-	int dist = 0;
-	long ret;
-
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
-
-	if (arg.flags || arg.path || arg.distance || arg.__pad ||
-	    arg.provider.bdf > 0xffff || arg.client.bdf > 0xffff)
-		return -EINVAL;
-
-	provider = p2p_dev_get_pci(&arg.provider);
-	if (!provider)
-		return -ENODEV;
-
-	client = p2p_dev_get_pci(&arg.client);
-	if (!client) {
-		ret = -ENODEV;
-		goto out_put_provider;
-	}
-
-	if (!pci_has_p2pmem(provider)) {
-		ret = -ENXIO;
-		goto out_put_client;
-	}
-
-	arg.path = p2p_dev_path(pci_p2pdma_client_map_type(provider,
-							   &client->dev,
-							   &dist));
-	arg.distance = arg.path == DMA_BUF_P2P_PATH_NONE ? 0 : dist;
-	ret = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
-
-out_put_client:
-	pci_dev_put(client);
-out_put_provider:
-	pci_dev_put(provider);
-	return ret;
-}
-
 static long p2p_dev_list_providers(struct dma_buf_p2p_list_providers __user *uarg)
 {
 	struct dma_buf_p2p_provider_info __user *out;
@@ -141,6 +99,40 @@ static struct pci_dev *p2p_dev_get_provider(const struct dma_buf_p2p_pci_id *id)
 		return ERR_PTR(-ENXIO);
 	}
 	return pdev;
+}
+
+static long p2p_dev_reach(struct dma_buf_p2p_reach __user *uarg)
+{
+	struct pci_dev *provider, *client;
+	struct dma_buf_p2p_reach arg;
+	int dist = 0;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.path || arg.distance || arg.__pad ||
+	    arg.client.bdf > 0xffff)
+		return -EINVAL;
+
+	provider = p2p_dev_get_provider(&arg.provider);
+	if (IS_ERR(provider))
+		return PTR_ERR(provider);
+	client = p2p_dev_get_pci(&arg.client);
+	if (!client) {
+		ret = -ENODEV;
+		goto out_put_provider;
+	}
+
+	arg.path = p2p_dev_path(pci_p2pdma_client_map_type(provider,
+							   &client->dev,
+							   &dist));
+	arg.distance = arg.path == DMA_BUF_P2P_PATH_NONE ? 0 : dist;
+	ret = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+
+	pci_dev_put(client);
+out_put_provider:
+	pci_dev_put(provider);
+	return ret;
 }
 
 static long p2p_dev_alloc(struct dma_buf_p2p_alloc __user *uarg)

@@ -447,14 +447,15 @@ static bool p2p_buffer_needs_system(struct p2p_buffer *buf)
 static int p2p_exporter_pin(struct dma_buf_attachment *attach)
 {
 	struct p2p_buffer *buf = attach->dmabuf->priv;
+	u32 to;
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
 	/* Pinned, it must stay reachable by every attached device. */
-	ret = p2p_buffer_move(buf, p2p_required_placement(buf->placement,
-						p2p_buffer_needs_system(buf)),
-			      false);
+	to = p2p_required_placement(buf->placement,
+				    p2p_buffer_needs_system(buf));
+	ret = p2p_buffer_move(buf, to, false);
 	if (!ret)
 		buf->pin_count++;
 	return ret;
@@ -475,13 +476,14 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 	struct p2p_attachment *a = attach->priv;
 	unsigned long attrs = 0;
 	struct sg_table *sgt;
-	u32 mode;
+	u32 mode, to;
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
-	ret = p2p_buffer_move(buf, p2p_required_placement(buf->placement,
-				a->mode == DMA_BUF_P2P_MODE_SYSTEM), false);
+	to = p2p_required_placement(buf->placement,
+				    a->mode == DMA_BUF_P2P_MODE_SYSTEM);
+	ret = p2p_buffer_move(buf, to, false);
 	if (ret)
 		return ERR_PTR(ret);
 

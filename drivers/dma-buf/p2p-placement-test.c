@@ -91,6 +91,7 @@ static struct kunit_suite p2p_placement_suite = {
 	.name = "dma-buf-p2p-placement",
 	.test_cases = p2p_placement_cases,
 };
+
 kunit_test_suite(p2p_placement_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the dma-buf P2P placement policy");
