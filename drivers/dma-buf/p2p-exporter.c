@@ -16,7 +16,8 @@
  *
  * Moves.  Under the reservation lock: wait for the importers' fences, add a
  * kernel fence for the copy, tell dynamic importers (move_notify), wait for
- * fences they added, zap CPU mappings, copy with the CPU, signal the fence.
+ * fences they added, zap CPU mappings, copy (with the provider's transfer
+ * ops if it registered some, else the CPU), signal the fence.
  * CPU mappings fault the current placement back in.  vmap pins.
  *
  * Revoke.  When a provider's driver unbinds (unbind, hot-unplug, removal),
@@ -55,6 +56,7 @@
 
 #include "p2p-exporter.h"
 #include "p2p-placement.h"
+#include "p2p-transfer.h"
 
 /* How long a move waits for importers to finish their DMA. */
 #define P2P_MOVE_TIMEOUT	(10 * HZ)
@@ -271,24 +273,6 @@ static void p2p_free_backing(struct p2p_buffer *buf)
 	buf->nr_chunks = 0;
 }
 
-/* The default transfer: the CPU copies through the BAR's kernel mapping. */
-static void p2p_copy(struct page **dst, struct page **src, pgoff_t nr_pages,
-		     u32 to)
-{
-	pgoff_t pg;
-
-	for (pg = 0; pg < nr_pages; pg++) {
-		if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
-			memcpy_fromio(page_address(dst[pg]),
-				      (void __iomem *)page_address(src[pg]),
-				      PAGE_SIZE);
-		else
-			memcpy_toio((void __iomem *)page_address(dst[pg]),
-				    page_address(src[pg]), PAGE_SIZE);
-		cond_resched();
-	}
-}
-
 /* Wait for the fences importers added in move_notify, not for @ours. */
 static int p2p_wait_importers(struct dma_resv *resv, struct dma_fence *ours)
 {
@@ -319,6 +303,7 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	struct dma_fence *fence;
 	struct page **pages;
 	long lret;
+	bool cpu;
 	int ret;
 
 	dma_resv_assert_held(resv);
@@ -374,7 +359,8 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	}
 
 	unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
-	p2p_copy(pages, buf->pages, buf->nr_pages, to);
+	cpu = p2p_transfer(buf->provider, pages, buf->pages, buf->nr_pages,
+			   to == DMA_BUF_P2P_PLACEMENT_BAR);
 	dma_fence_signal(fence);
 	dma_fence_put(fence);
 
@@ -384,9 +370,11 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	buf->chunks = chunks;
 	buf->nr_chunks = nr_chunks;
 	buf->migrations[to]++;
-	buf->bytes_copied += buf->size;
 	atomic64_inc(&buf->stats->migrations[to]);
-	atomic64_add(buf->size, &buf->stats->bytes_copied);
+	if (cpu) {
+		buf->bytes_copied += buf->size;
+		atomic64_add(buf->size, &buf->stats->bytes_copied);
+	}
 	return 0;
 
 out_free_backing:

@@ -142,6 +142,9 @@ void igt_describe_f(const char *fmt, ...);
 
 #define igt_describe(dsc) igt_describe_f("%s", dsc)
 
+/* igt_aux.h: evaluate and drop a result nobody needs */
+#define igt_ignore_warn(x) {if (x) {}}
+
 /* igt_core.h: checks */
 #define igt_assert(expr) do { \
 	if (!(expr)) \
