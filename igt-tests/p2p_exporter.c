@@ -248,6 +248,9 @@ static void test_mmap_reaches_vram(int dev, const struct p2p_machine *m)
 
 	fd = alloc_buf(dev, &m->vram, size);
 	p = map_buf(fd, size);
+	/* New buffers come cleared: the VRAM file held seeded bytes. */
+	for (size_t i = 0; i < size; i++)
+		igt_assert_f(!p[i], "byte %zu of a new buffer is %#x\n", i, p[i]);
 	p2p_fill_pattern(p, size, 0x3000);
 	query(dev, fd, &q);
 	check_host_file(m, &q, 0x3000);
@@ -761,8 +764,9 @@ igt_main
 	igt_subtest("query")
 		test_query(dev, &m, vgem);
 
-	igt_describe("Bytes written through the dma-buf's mmap are in the host "
-		     "file behind the BAR at the buffer's offsets.");
+	igt_describe("A new buffer reads as zeros; bytes written through the "
+		     "dma-buf's mmap are in the host file behind the BAR at the "
+		     "buffer's offsets.");
 	igt_subtest("mmap-reaches-vram-file")
 		test_mmap_reaches_vram(dev, &m);
 

@@ -695,6 +695,7 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	DEFINE_DMA_BUF_EXPORT_INFO(exp);
 	struct p2p_buffer *buf;
 	struct dma_buf *dmabuf;
+	unsigned int i;
 	int ret;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
@@ -728,6 +729,10 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	ret = p2p_alloc_bar(buf, buf->pages, &buf->chunks, &buf->nr_chunks);
 	if (ret)
 		goto out_unlock;
+	/* The memory may hold another user's data: hand it out cleared. */
+	for (i = 0; i < buf->nr_chunks; i++)
+		memset_io((void __iomem *)buf->chunks[i].kaddr, 0,
+			  buf->chunks[i].size);
 
 	exp.ops = &p2p_exporter_ops;
 	exp.size = size;
