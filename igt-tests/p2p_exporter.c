@@ -511,6 +511,9 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		igt_assert_eq_u32(p.reason, DMA_BUF_P2P_REASON_NONE);
 		igt_assert_eq_u32(p.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 		igt_assert_eq_u64(p.size, size);
+		/* Below the switch the DMA layer hands out bus addresses. */
+		igt_assert_eq_u32(p.bus_segments,
+				  mode == DMA_BUF_P2P_MODE_BUS ? p.nr_segments : 0);
 		/* Contiguous chunks, not pages: a handful of segments. */
 		query(dev, fd, &q);
 		igt_assert_lte(p.nr_segments, 4 * q.q.nr_chunks);
@@ -528,6 +531,7 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		igt_assert_eq_u32(p.reason, DMA_BUF_P2P_REASON_NO_PATH);
 		igt_assert_eq_u32(p.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		igt_assert_eq_u64(p.size, size);
+		igt_assert_eq_u32(p.bus_segments, 0);
 		igt_info("far NVMe: system memory, %u DMA segment(s)\n",
 			 p.nr_segments);
 		query(dev, fd, &q);
@@ -706,19 +710,30 @@ static void rebind_vram(const struct p2p_machine *m)
 	igt_assert_f(!strcmp(drv, "p2p-bar"), "VRAM stand-in not rebound\n");
 }
 
-static void test_unbind_provider(int dev, const struct p2p_machine *m)
+static void test_unbind_provider(int dev, const struct p2p_machine *m,
+				 int vgem)
 {
 	size_t size = 4 << 20;
 	struct query q;
+	uint32_t handle;
 	uint8_t *p;
-	int fd, fd2 = -1;
+	int fd, fd2;
 
 	fd = alloc_buf(dev, &m->vram, size);
 	p = map_buf(fd, size);
 	p2p_fill_pattern(p, size, 0x6000);
+	/* A second buffer with an importer attached (vgem pins it). */
+	fd2 = alloc_buf(dev, &m->vram, size);
+	igt_assert_eq(drmPrimeFDToHandle(vgem, fd2, &handle), 0);
 
-	/* The provider goes away with a live, mapped buffer: no hang. */
+	/* The provider goes away with live, mapped, attached buffers. */
 	p2p_pci_unbind(m->vram.addr);
+	query(dev, fd2, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	igt_assert_eq_u32(q.q.nr_attachments, 1);
+	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
+	close(fd2);
+	fd2 = -1;
 
 	query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
@@ -805,11 +820,12 @@ igt_main
 	igt_subtest("concurrent-migrate-import-read")
 		test_concurrent(dev, &m, vgem);
 
-	igt_describe("Unbinding the provider with a live, mapped buffer moves "
-		     "it to system memory, data and mapping intact; it refuses "
-		     "to go back until the provider returns.");
+	igt_describe("Unbinding the provider with live buffers, a CPU mapping "
+		     "and an attached importer does not hang: the buffers move "
+		     "to system memory, data and mapping intact, and refuse to "
+		     "go back until the provider returns.");
 	igt_subtest("unbind-provider-evacuates")
-		test_unbind_provider(dev, &m);
+		test_unbind_provider(dev, &m, vgem);
 
 	igt_fixture {
 		rebind_vram(&m);

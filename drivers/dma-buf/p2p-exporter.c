@@ -920,7 +920,8 @@ static const struct dma_buf_attach_ops p2p_probe_attach_ops = {
  * p2p_exporter_probe - map a buffer for a device and report how it went
  * @dmabuf: one of our dma-bufs
  * @dev: the device to attach as
- * @probe: mode, reason, placement, nr_segments and size filled in
+ * @probe: mode, reason, placement, nr_segments, bus_segments and size
+ *	filled in; they are zero on entry
  *
  * The device is attached as a dynamic importer allowing P2P, the buffer is
  * mapped for it (moving to system memory if the device cannot reach the
@@ -958,9 +959,10 @@ int p2p_exporter_probe(struct dma_buf *dmabuf, struct device *dev,
 	probe->reason = a->reason;
 	probe->placement = buf->placement;
 	probe->nr_segments = sgt->nents;
-	probe->size = 0;
-	for_each_sgtable_dma_sg(sgt, sg, i)
+	for_each_sgtable_dma_sg(sgt, sg, i) {
 		probe->size += sg_dma_len(sg);
+		probe->bus_segments += sg_dma_is_bus_address(sg);
+	}
 	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
 
 out_unlock:

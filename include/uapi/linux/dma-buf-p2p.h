@@ -241,6 +241,9 @@ struct dma_buf_p2p_migrate {
  * @reason: out: DMA_BUF_P2P_REASON_* when @mode is system memory
  * @placement: out: where the buffer was once mapped
  * @nr_segments: out: DMA segments the mapping has
+ * @bus_segments: out: how many of them are PCI bus addresses (all of them
+ *	for DMA_BUF_P2P_MODE_BUS, none otherwise)
+ * @__pad: must be 0
  * @size: out: bytes the mapping covers
  *
  * The kernel attaches @device as a dynamic importer that allows P2P, maps
@@ -260,6 +263,8 @@ struct dma_buf_p2p_probe {
 	__u32 reason;
 	__u32 placement;
 	__u32 nr_segments;
+	__u32 bus_segments;
+	__u32 __pad;
 	__u64 size;
 };
 
