@@ -464,6 +464,8 @@ static int __probe(int dev, int fd, const struct p2p_pci *device,
 	memset(p, 0, sizeof(*p));
 	p->fd = fd;
 	p->device = device->id;
+	/* Also read it through the kernel's vmap: a CRC of what it sees. */
+	p->flags = DMA_BUF_P2P_PROBE_VMAP;
 	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, p);
 }
 
@@ -491,11 +493,13 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	struct dma_buf_p2p_probe p;
 	struct query q;
 	uint8_t *map;
+	uint32_t crc;
 	int fd;
 
 	fd = alloc_buf(dev, &m->vram, size);
 	map = map_buf(fd, size);
 	p2p_fill_pattern(map, size, 0x8000);
+	crc = p2p_crc32(map, size);
 
 	/* The NVMe controllers that can reach the BAR map it in place. */
 	for (int n = 0; n < 3; n++) {
@@ -514,6 +518,8 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		/* Below the switch the DMA layer hands out bus addresses. */
 		igt_assert_eq_u32(p.bus_segments,
 				  mode == DMA_BUF_P2P_MODE_BUS ? p.nr_segments : 0);
+		/* The kernel's vmap of the BAR sees what the CPU mmap wrote. */
+		igt_assert_eq_u32(p.vmap_crc32, crc);
 		/* Contiguous chunks, not pages: a handful of segments. */
 		query(dev, fd, &q);
 		igt_assert_lte(p.nr_segments, 4 * q.q.nr_chunks);
@@ -523,6 +529,7 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	igt_assert_eq_u64(q.q.maps_bus + q.q.maps_host_bridge,
 			  m->host_bridge_p2p ? 3 : 2);
 	igt_assert_eq_u32(q.q.nr_attachments, 0);
+	igt_assert_eq_u32(q.q.pin_count, 0);
 
 	/* Without a host bridge route, the far NVMe gets system memory. */
 	if (!m->host_bridge_p2p) {
@@ -532,6 +539,7 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		igt_assert_eq_u32(p.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		igt_assert_eq_u64(p.size, size);
 		igt_assert_eq_u32(p.bus_segments, 0);
+		igt_assert_eq_u32(p.vmap_crc32, crc);
 		igt_info("far NVMe: system memory, %u DMA segment(s)\n",
 			 p.nr_segments);
 		query(dev, fd, &q);
@@ -544,7 +552,7 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	memset(&p, 0, sizeof(p));
 	p.fd = fd;
 	p.device = m->nvme[1].pci.id;
-	p.flags = 1;
+	p.flags = 2;
 	igt_assert_eq(p2p_ioctl(dev, DMA_BUF_P2P_IOC_PROBE, &p), -EINVAL);
 	p.flags = 0;
 	p.nr_segments = 1;
@@ -797,8 +805,9 @@ igt_main
 		test_vgem_import(dev, &m, vgem);
 
 	igt_describe("NVMe controllers that reach the BAR map a 64 MiB buffer "
-		     "in place, in a handful of DMA segments, with the mode the "
-		     "topology gives; one that cannot moves it to system memory.");
+		     "in place, in a handful of DMA segments of bus addresses, "
+		     "with the mode the topology gives; one that cannot moves it "
+		     "to system memory; a kernel vmap reads the same bytes.");
 	igt_subtest("probe-nvme")
 		test_probe_nvme(dev, &m);
 

@@ -281,7 +281,7 @@ static long p2p_dev_probe(struct dma_buf_p2p_probe __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags || arg.device.bdf > 0xffff ||
+	if ((arg.flags & ~DMA_BUF_P2P_PROBE_VMAP) || arg.device.bdf > 0xffff ||
 	    memchr_inv(&arg.mode, 0, sizeof(arg) - offsetof(typeof(arg), mode)))
 		return -EINVAL;
 

@@ -34,6 +34,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/crc32.h>
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
@@ -916,6 +917,35 @@ static const struct dma_buf_attach_ops p2p_probe_attach_ops = {
 	.move_notify = p2p_probe_move_notify,
 };
 
+/* CRC-32 of the buffer read through dma_buf_vmap(), as zlib computes it. */
+static int p2p_vmap_crc32(struct dma_buf *dmabuf, u32 *crc)
+{
+	struct iosys_map map;
+	size_t off;
+	void *page;
+	int ret;
+
+	dma_resv_assert_held(dmabuf->resv);
+	page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	ret = dma_buf_vmap(dmabuf, &map);
+	if (ret)
+		goto out_free;
+
+	*crc = ~0;
+	for (off = 0; off < dmabuf->size; off += PAGE_SIZE) {
+		iosys_map_memcpy_from(page, &map, off, PAGE_SIZE);
+		*crc = crc32_le(*crc, page, PAGE_SIZE);
+	}
+	*crc = ~*crc;
+	dma_buf_vunmap(dmabuf, &map);
+
+out_free:
+	kfree(page);
+	return ret;
+}
+
 /**
  * p2p_exporter_probe - map a buffer for a device and report how it went
  * @dmabuf: one of our dma-bufs
@@ -925,7 +955,8 @@ static const struct dma_buf_attach_ops p2p_probe_attach_ops = {
  *
  * The device is attached as a dynamic importer allowing P2P, the buffer is
  * mapped for it (moving to system memory if the device cannot reach the
- * BAR), then unmapped and detached.
+ * BAR), read through a kernel vmap if probe->flags asks, then unmapped and
+ * detached.
  *
  * Context: Process context; takes the reservation lock.
  * Return: 0, or the error attaching or mapping gave.
@@ -963,6 +994,8 @@ int p2p_exporter_probe(struct dma_buf *dmabuf, struct device *dev,
 		probe->size += sg_dma_len(sg);
 		probe->bus_segments += sg_dma_is_bus_address(sg);
 	}
+	if (probe->flags & DMA_BUF_P2P_PROBE_VMAP)
+		ret = p2p_vmap_crc32(dmabuf, &probe->vmap_crc32);
 	dma_buf_unmap_attachment(attach, sgt, DMA_BIDIRECTIONAL);
 
 out_unlock:

@@ -73,6 +73,9 @@ void p2p_expected_path(const struct p2p_pci *provider,
 		       const struct p2p_pci *client, bool host_bridge_p2p,
 		       uint32_t *path, uint32_t *distance);
 
+/* CRC-32 as zlib's crc32() computes it. */
+uint32_t p2p_crc32(const void *buf, size_t len);
+
 /* Deterministic pattern: byte i of stream @seed. */
 void p2p_fill_pattern(void *buf, size_t len, uint64_t seed);
 

@@ -235,7 +235,7 @@ struct dma_buf_p2p_migrate {
 /**
  * struct dma_buf_p2p_probe - map a buffer for a device, as its driver would
  * @fd: a dma-buf fd allocated through DMA_BUF_P2P_IOC_ALLOC
- * @flags: must be 0
+ * @flags: 0 or DMA_BUF_P2P_PROBE_VMAP
  * @device: the PCI function to attach as (an NVMe controller, a NIC, ...)
  * @mode: out: DMA_BUF_P2P_MODE_* the device got
  * @reason: out: DMA_BUF_P2P_REASON_* when @mode is system memory
@@ -243,7 +243,8 @@ struct dma_buf_p2p_migrate {
  * @nr_segments: out: DMA segments the mapping has
  * @bus_segments: out: how many of them are PCI bus addresses (all of them
  *	for DMA_BUF_P2P_MODE_BUS, none otherwise)
- * @__pad: must be 0
+ * @vmap_crc32: out: with DMA_BUF_P2P_PROBE_VMAP, the CRC-32 (as zlib's
+ *	crc32()) of the buffer read through a kernel mapping (vmap)
  * @size: out: bytes the mapping covers
  *
  * The kernel attaches @device as a dynamic importer that allows P2P, maps
@@ -264,9 +265,12 @@ struct dma_buf_p2p_probe {
 	__u32 placement;
 	__u32 nr_segments;
 	__u32 bus_segments;
-	__u32 __pad;
+	__u32 vmap_crc32;
 	__u64 size;
 };
+
+/* Also read the buffer through the kernel's vmap of it. */
+#define DMA_BUF_P2P_PROBE_VMAP		(1 << 0)
 
 #define DMA_BUF_P2P_IOC_BASE		'b'
 /* dma-buf's own ioctls on dma-buf fds use 'b' 0x00-0x3f; we take 0x40-0x5f. */
