@@ -96,6 +96,7 @@ struct p2p_buffer {
 	struct page **pages;		/* every page of the placement */
 	struct p2p_chunk *chunks;	/* BAR placement: the allocations */
 	unsigned int nr_chunks;
+	struct list_head mappings;	/* live p2p_mappings */
 	unsigned int pin_count;		/* pins and vmaps */
 	unsigned int vmap_count;
 	void *vaddr;
@@ -103,6 +104,17 @@ struct p2p_buffer {
 	u64 migrations[2];		/* by destination placement */
 	u64 bytes_copied;
 	u64 maps[3];			/* by DMA_BUF_P2P_MODE_* */
+};
+
+/*
+ * A mapping handed to an importer.  It may outlive the pages it maps: after
+ * a move, importers unmap when they get to it, when BAR pages may be gone
+ * with their provider and system pages back with the page allocator.
+ */
+struct p2p_mapping {
+	struct sg_table sgt;
+	struct list_head node;		/* in p2p_buffer.mappings */
+	bool stale;			/* unmap without touching the pages */
 };
 
 struct p2p_attachment {
@@ -300,6 +312,7 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	struct dma_resv *resv = buf->dmabuf->resv;
 	struct dma_buf_attachment *attach;
 	struct p2p_chunk *chunks = NULL;
+	struct p2p_mapping *mapping;
 	unsigned int nr_chunks = 0;
 	struct dma_fence *fence;
 	struct page **pages;
@@ -345,6 +358,8 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	dma_buf_move_notify(buf->dmabuf);
 	list_for_each_entry(attach, &buf->dmabuf->attachments, node)
 		((struct p2p_attachment *)attach->priv)->sgt = NULL;
+	list_for_each_entry(mapping, &buf->mappings, node)
+		mapping->stale = true;
 	ret = p2p_wait_importers(resv, fence);
 	if (ret && force) {
 		pci_warn(buf->provider, "importers of a %zu byte buffer did not stop DMA in time: moving it anyway\n",
@@ -463,6 +478,7 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 {
 	struct p2p_buffer *buf = attach->dmabuf->priv;
 	struct p2p_attachment *a = attach->priv;
+	struct p2p_mapping *mapping;
 	unsigned long attrs = 0;
 	struct sg_table *sgt;
 	u32 mode, to;
@@ -476,14 +492,15 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 	if (ret)
 		return ERR_PTR(ret);
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
+	mapping = kzalloc(sizeof(*mapping), GFP_KERNEL);
+	if (!mapping)
 		return ERR_PTR(-ENOMEM);
+	sgt = &mapping->sgt;
 	ret = sg_alloc_table_from_pages_segment(sgt, buf->pages, buf->nr_pages,
 						0, buf->size, P2P_MAX_SEGMENT,
 						GFP_KERNEL);
 	if (ret)
-		goto out_free_sgt;
+		goto out_free_mapping;
 
 	/* The BAR is not cached by the CPU: nothing to sync. */
 	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
@@ -492,6 +509,9 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 	if (ret)
 		goto out_free_table;
 
+	/* BAR pages never need a sync: treat them as stale from the start. */
+	mapping->stale = buf->placement == DMA_BUF_P2P_PLACEMENT_BAR;
+	list_add(&mapping->node, &buf->mappings);
 	a->sgt = sgt;
 	a->dir = dir;
 	mode = buf->placement == DMA_BUF_P2P_PLACEMENT_BAR ?
@@ -504,8 +524,8 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 
 out_free_table:
 	sg_free_table(sgt);
-out_free_sgt:
-	kfree(sgt);
+out_free_mapping:
+	kfree(mapping);
 	return ERR_PTR(ret);
 }
 
@@ -513,16 +533,16 @@ static void p2p_exporter_unmap(struct dma_buf_attachment *attach,
 			       struct sg_table *sgt,
 			       enum dma_data_direction dir)
 {
+	struct p2p_mapping *mapping = container_of(sgt, struct p2p_mapping, sgt);
 	struct p2p_attachment *a = attach->priv;
-	unsigned long attrs = 0;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
-	if (is_pci_p2pdma_page(sg_page(sgt->sgl)))
-		attrs = DMA_ATTR_SKIP_CPU_SYNC;
-	dma_unmap_sgtable(attach->dev, sgt, dir, attrs);
+	dma_unmap_sgtable(attach->dev, sgt, dir,
+			  mapping->stale ? DMA_ATTR_SKIP_CPU_SYNC : 0);
 	sg_free_table(sgt);
-	kfree(sgt);
+	list_del(&mapping->node);
+	kfree(mapping);
 	if (a->sgt == sgt)
 		a->sgt = NULL;
 }
@@ -708,6 +728,7 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	buf->placement = DMA_BUF_P2P_PLACEMENT_BAR;
 	buf->fence_context = dma_fence_context_alloc(1);
 	spin_lock_init(&buf->fence_lock);
+	INIT_LIST_HEAD(&buf->mappings);
 
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL);
