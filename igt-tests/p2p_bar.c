@@ -67,13 +67,13 @@ static void test_no_automatic_binding(const struct p2p_machine *m)
 }
 
 /* new_id's driver_data names BAR N as N + 1. */
-static void bind_new_id(const char *addr, int driver_data)
+static void bind_new_id(const char *addr, unsigned int driver_data)
 {
 	char id[64];
 
 	p2p_pci_unbind(addr);
 	p2p_pci_set_override(addr, "\n");
-	snprintf(id, sizeof(id), "1af4 1110 ffffffff ffffffff 0 0 %d",
+	snprintf(id, sizeof(id), "1af4 1110 ffffffff ffffffff 0 0 %x",
 		 driver_data);
 	igt_assert(p2p_sysfs_write(DRV "/new_id", id));
 	/* new_id probes matching devices; make sure ours was tried. */
@@ -96,14 +96,14 @@ static void test_new_id_rejects_bad_bar(const struct p2p_machine *m)
 	/*
 	 * BAR 0 holds 256 bytes of registers: not page-sized, let alone a
 	 * memory-hotplug subsection.  BAR 1 does not exist on ivshmem-plain.
-	 * BAR 7 is no BAR at all.
+	 * BARs 7 and 0x80000000 are no BARs at all.
 	 */
-	static const int bad_driver_data[] = { 1, 2, 8 };
+	static const unsigned int bad_driver_data[] = { 1, 2, 8, 0x80000001 };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		bind_new_id(m->vram.addr, bad_driver_data[i]);
 		igt_assert_f(!bound_to_p2p_bar(m->vram.addr),
-			     "p2p-bar bound with BAR %d\n",
+			     "p2p-bar bound with BAR %u\n",
 			     bad_driver_data[i] - 1);
 		igt_assert(p2p_sysfs_write(DRV "/remove_id", "1af4 1110"));
 	}

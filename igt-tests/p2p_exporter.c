@@ -149,6 +149,9 @@ static void test_alloc_invalid(int dev, const struct p2p_machine *m)
 	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR | O_APPEND, &fd),
 		      -EINVAL);
 	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_WRONLY, &fd), -EINVAL);
+	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_ACCMODE, &fd), -EINVAL);
+	/* Far larger than any provider: refused before any allocation. */
+	igt_assert_eq(__alloc(dev, &m->vram, 1ull << 50, O_RDWR, &fd), -ENOSPC);
 	/* Larger than the whole provider. */
 	igt_assert_eq(__alloc(dev, &m->vram, m->vram_size + 4096, O_RDWR, &fd),
 		      -ENOSPC);

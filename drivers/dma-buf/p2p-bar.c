@@ -33,9 +33,10 @@ static int p2p_bar_select(struct pci_dev *pdev, kernel_ulong_t driver_data)
 	int bar, best = -ENODEV;
 
 	if (driver_data) {
+		if (driver_data > PCI_STD_NUM_BARS)
+			return -EINVAL;
 		bar = driver_data - 1;
-		if (bar >= PCI_STD_NUM_BARS ||
-		    !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+		if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
 		    !pci_resource_len(pdev, bar))
 			return -EINVAL;
 		return bar;

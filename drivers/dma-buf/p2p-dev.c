@@ -138,22 +138,30 @@ out_put_provider:
 static long p2p_dev_alloc(struct dma_buf_p2p_alloc __user *uarg)
 {
 	struct dma_buf_p2p_alloc arg;
+	size_t pool_size, pool_avail;
 	struct pci_dev *provider;
 	struct dma_buf *dmabuf;
+	int fd, bar;
 	long ret;
-	int fd;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags || arg.fd || arg.__pad ||
 	    (arg.fd_flags & ~P2P_VALID_FD_FLAGS) ||
-	    (arg.fd_flags & O_ACCMODE) == O_WRONLY ||
+	    ((arg.fd_flags & O_ACCMODE) != O_RDONLY &&
+	     (arg.fd_flags & O_ACCMODE) != O_RDWR) ||
 	    !arg.size || arg.size > SIZE_MAX - PAGE_SIZE)
 		return -EINVAL;
 
 	provider = p2p_dev_get_provider(&arg.provider);
 	if (IS_ERR(provider))
 		return PTR_ERR(provider);
+	/* Larger than the whole provider: no page array worth allocating. */
+	if (pci_p2pmem_info(provider, &pool_size, &pool_avail, &bar) ||
+	    arg.size > pool_size) {
+		pci_dev_put(provider);
+		return -ENOSPC;
+	}
 
 	dmabuf = p2p_exporter_alloc(provider, PAGE_ALIGN(arg.size),
 				    arg.fd_flags & O_ACCMODE);

@@ -114,6 +114,8 @@ struct p2p_buffer {
 struct p2p_mapping {
 	struct sg_table sgt;
 	struct list_head node;		/* in p2p_buffer.mappings */
+	struct device *dev;		/* the importing device */
+	enum dma_data_direction dir;
 	bool stale;			/* unmap without touching the pages */
 };
 
@@ -186,12 +188,10 @@ static const struct dma_fence_ops p2p_fence_ops = {
 	.get_timeline_name = p2p_fence_timeline_name,
 };
 
+/* The DMA layer maps P2P pages only for a PCI device itself. */
 static struct pci_dev *p2p_pci_of(struct device *dev)
 {
-	for (; dev; dev = dev->parent)
-		if (dev_is_pci(dev))
-			return to_pci_dev(dev);
-	return NULL;
+	return dev_is_pci(dev) ? to_pci_dev(dev) : NULL;
 }
 
 static void p2p_free_chunks(struct pci_dev *provider, struct p2p_chunk *chunks,
@@ -356,10 +356,6 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 
 	/* Importers drop their mappings and wait for the copy to remap. */
 	dma_buf_move_notify(buf->dmabuf);
-	list_for_each_entry(attach, &buf->dmabuf->attachments, node)
-		((struct p2p_attachment *)attach->priv)->sgt = NULL;
-	list_for_each_entry(mapping, &buf->mappings, node)
-		mapping->stale = true;
 	ret = p2p_wait_importers(resv, fence);
 	if (ret && force) {
 		pci_warn(buf->provider, "importers of a %zu byte buffer did not stop DMA in time: moving it anyway\n",
@@ -367,12 +363,25 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 		ret = 0;
 	}
 	if (ret) {
-		/* Nothing moved: they remap the old placement. */
-		dma_fence_set_error(fence, ret);
+		/* Nothing moved, the data is intact: they remap it in place. */
 		dma_fence_signal(fence);
 		dma_fence_put(fence);
 		goto out_free_backing;
 	}
+	if (force && buf->pin_count)
+		pci_warn(buf->provider, "moving a pinned %zu byte buffer out: its importers' mappings are stale\n",
+			 buf->size);
+
+	/* What devices wrote must be visible to the copy. */
+	list_for_each_entry(mapping, &buf->mappings, node) {
+		if (!mapping->stale)
+			dma_sync_sgtable_for_cpu(mapping->dev, &mapping->sgt,
+						 mapping->dir);
+		/* The pages go away: a late unmap must not touch them. */
+		mapping->stale = true;
+	}
+	list_for_each_entry(attach, &buf->dmabuf->attachments, node)
+		((struct p2p_attachment *)attach->priv)->sgt = NULL;
 
 	unmap_mapping_range(buf->dmabuf->file->f_mapping, 0, 0, 1);
 	cpu = p2p_transfer(buf->provider, pages, buf->pages, buf->nr_pages,
@@ -511,6 +520,8 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 
 	/* BAR pages never need a sync: treat them as stale from the start. */
 	mapping->stale = buf->placement == DMA_BUF_P2P_PLACEMENT_BAR;
+	mapping->dev = attach->dev;
+	mapping->dir = dir;
 	list_add(&mapping->node, &buf->mappings);
 	a->sgt = sgt;
 	a->dir = dir;
@@ -554,24 +565,24 @@ static void p2p_exporter_unmap(struct dma_buf_attachment *attach,
 static int p2p_exporter_sync(struct dma_buf *dmabuf, bool for_cpu)
 {
 	struct p2p_buffer *buf = dmabuf->priv;
-	struct dma_buf_attachment *attach;
-	struct p2p_attachment *a;
+	struct p2p_mapping *mapping;
 	int ret;
 
 	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
 	if (ret)
 		return ret;
 	if (buf->placement == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
-		list_for_each_entry(attach, &dmabuf->attachments, node) {
-			a = attach->priv;
-			if (!a->sgt)
+		list_for_each_entry(mapping, &buf->mappings, node) {
+			if (mapping->stale)
 				continue;
 			if (for_cpu)
-				dma_sync_sgtable_for_cpu(attach->dev, a->sgt,
-							 a->dir);
+				dma_sync_sgtable_for_cpu(mapping->dev,
+							 &mapping->sgt,
+							 mapping->dir);
 			else
-				dma_sync_sgtable_for_device(attach->dev, a->sgt,
-							    a->dir);
+				dma_sync_sgtable_for_device(mapping->dev,
+							    &mapping->sgt,
+							    mapping->dir);
 		}
 	} else if (!for_cpu) {
 		/* CPU writes to the BAR reach it before devices look. */
@@ -1082,6 +1093,11 @@ static int p2p_exporter_bus_notify(struct notifier_block *nb,
 	switch (action) {
 	case BUS_NOTIFY_UNBIND_DRIVER:
 		p2p_exporter_revoke(to_pci_dev(dev));
+		break;
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:
+		/* A probe that failed after publishing p2pmem. */
+		p2p_exporter_revoke(to_pci_dev(dev));
+		p2p_exporter_unrevoke(to_pci_dev(dev));
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:
 		p2p_exporter_unrevoke(to_pci_dev(dev));

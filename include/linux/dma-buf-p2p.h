@@ -11,6 +11,7 @@
 #define _LINUX_DMA_BUF_P2P_H
 
 #include <linux/errno.h>
+#include <linux/kconfig.h>
 #include <linux/types.h>
 
 struct page;
@@ -29,7 +30,7 @@ struct dma_buf_p2p_transfer_ops {
 		    struct page **src, unsigned long nr_pages, bool to_bar);
 };
 
-#if IS_ENABLED(CONFIG_DMABUF_P2P)
+#if IS_REACHABLE(CONFIG_DMABUF_P2P)
 int dma_buf_p2p_register_transfer(struct pci_dev *provider,
 				  const struct dma_buf_p2p_transfer_ops *ops);
 void dma_buf_p2p_unregister_transfer(struct pci_dev *provider);
