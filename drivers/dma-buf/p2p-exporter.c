@@ -89,7 +89,6 @@ struct p2p_buffer {
 	size_t size;
 	pgoff_t nr_pages;
 	u64 fence_context;
-	spinlock_t fence_lock;		/* the copy fences' lock */
 
 	/* All below: protected by dmabuf->resv. */
 	u32 placement;			/* DMA_BUF_P2P_PLACEMENT_* */
@@ -172,6 +171,15 @@ static struct p2p_provider_stats *p2p_provider_stats(struct pci_dev *pdev)
 	list_add_tail(&stats->node, &p2p_providers);
 	return stats;
 }
+
+/*
+ * A move's fence.  It may outlive the buffer (anyone can hold a reference),
+ * so it carries its own lock.
+ */
+struct p2p_fence {
+	struct dma_fence base;
+	spinlock_t lock;		/* base's lock */
+};
 
 static const char *p2p_fence_driver_name(struct dma_fence *fence)
 {
@@ -314,6 +322,7 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	struct p2p_chunk *chunks = NULL;
 	struct p2p_mapping *mapping;
 	unsigned int nr_chunks = 0;
+	struct p2p_fence *pfence;
 	struct dma_fence *fence;
 	struct page **pages;
 	long lret;
@@ -345,12 +354,14 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	ret = dma_resv_reserve_fences(resv, 1);
 	if (ret)
 		goto out_free_backing;
-	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
-	if (!fence) {
+	pfence = kzalloc(sizeof(*pfence), GFP_KERNEL);
+	if (!pfence) {
 		ret = -ENOMEM;
 		goto out_free_backing;
 	}
-	dma_fence_init(fence, &p2p_fence_ops, &buf->fence_lock,
+	spin_lock_init(&pfence->lock);
+	fence = &pfence->base;
+	dma_fence_init(fence, &p2p_fence_ops, &pfence->lock,
 		       buf->fence_context, ++buf->fence_seqno);
 	dma_resv_add_fence(resv, fence, DMA_RESV_USAGE_KERNEL);
 
@@ -738,7 +749,6 @@ struct dma_buf *p2p_exporter_alloc(struct pci_dev *provider, size_t size,
 	buf->nr_pages = size >> PAGE_SHIFT;
 	buf->placement = DMA_BUF_P2P_PLACEMENT_BAR;
 	buf->fence_context = dma_fence_context_alloc(1);
-	spin_lock_init(&buf->fence_lock);
 	INIT_LIST_HEAD(&buf->mappings);
 
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
