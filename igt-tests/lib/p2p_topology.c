@@ -136,13 +136,29 @@ int p2p_pci_bar_of_size(const char *addr, uint64_t size)
 	return found == 1 ? bar : -1;
 }
 
-static bool nvme_by_serial(const char *serial, struct p2p_pci *pci)
+/* A sysfs serial attribute without its padding and newline. */
+static bool read_serial(const char *path, char *buf, size_t len)
 {
-	char path[PATH_MAX], buf[64], target[PATH_MAX];
+	bool ok = false;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(buf, len, f)) {
+		buf[strcspn(buf, " \n")] = '\0';
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+bool p2p_nvme_ctrl_by_serial(const char *serial, char *name, size_t len)
+{
+	char path[PATH_MAX], buf[64];
 	struct dirent *de;
 	bool found = false;
 	DIR *dir;
-	FILE *f;
 
 	dir = opendir("/sys/class/nvme");
 	if (!dir)
@@ -152,23 +168,89 @@ static bool nvme_by_serial(const char *serial, struct p2p_pci *pci)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/nvme/%s/serial",
 			 de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f)) {
-			buf[strcspn(buf, " \n")] = '\0';
-			if (!strcmp(buf, serial)) {
-				snprintf(path, sizeof(path),
-					 "/sys/class/nvme/%s/device", de->d_name);
-				if (realpath(path, target))
-					found = p2p_pci_parse(strrchr(target, '/') + 1,
-							      pci);
-			}
+		if (read_serial(path, buf, sizeof(buf)) && !strcmp(buf, serial)) {
+			snprintf(name, len, "%s", de->d_name);
+			found = true;
 		}
-		fclose(f);
 	}
 	closedir(dir);
 	return found;
+}
+
+static bool nvme_by_serial(const char *serial, struct p2p_pci *pci)
+{
+	char ctrl[64], path[PATH_MAX], target[PATH_MAX];
+
+	if (!p2p_nvme_ctrl_by_serial(serial, ctrl, sizeof(ctrl)))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/nvme/%s/device", ctrl);
+	return realpath(path, target) &&
+	       p2p_pci_parse(strrchr(target, '/') + 1, pci);
+}
+
+/* "nvme<N>n<M>": a namespace's disk, not a multipath "nvme<N>c<C>n<M>". */
+static bool is_nvme_ns(const char *name)
+{
+	unsigned int ctrl, ns;
+	int end = 0;
+
+	return sscanf(name, "nvme%un%u%n", &ctrl, &ns, &end) == 2 &&
+	       name[end] == '\0';
+}
+
+static bool nvme_ns_by_serial(const char *serial, char *name, size_t len)
+{
+	char ctrl[64], path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (!p2p_nvme_ctrl_by_serial(serial, ctrl, sizeof(ctrl)))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/nvme/%s", ctrl);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		if (!is_nvme_ns(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s", de->d_name);
+		if (access(path, F_OK))
+			continue;
+		snprintf(name, len, "%s", de->d_name);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+static bool virtio_disk_by_serial(const char *serial, char *name, size_t len)
+{
+	char path[PATH_MAX], buf[64];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	dir = opendir("/sys/block");
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "vd", 2))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/serial", de->d_name);
+		if (read_serial(path, buf, sizeof(buf)) && !strcmp(buf, serial)) {
+			snprintf(name, len, "%s", de->d_name);
+			found = true;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+bool p2p_block_by_serial(const char *serial, char *name, size_t len)
+{
+	return nvme_ns_by_serial(serial, name, len) ||
+	       virtio_disk_by_serial(serial, name, len);
 }
 
 static bool pci_by_id(const char *vendor, const char *device,
@@ -203,6 +285,7 @@ void p2p_machine_load(struct p2p_machine *m)
 	const char *mode = getenv("P2P_HOST_BRIDGE_P2P");
 	const char *vram_size = getenv("P2P_VRAM_SIZE");
 	const char *cmb_size = getenv("P2P_CMB_SIZE");
+	const char *vblk, *colon;
 
 	memset(m, 0, sizeof(*m));
 	igt_require_f(mode && vram_size && cmb_size && getenv("P2P_VRAM_FILE"),
@@ -227,6 +310,15 @@ void p2p_machine_load(struct p2p_machine *m)
 	}
 	igt_assert_f(pci_by_id("0x1af4", "0x1110", &m->vram),
 		     "no ivshmem device (the VRAM stand-in)\n");
+
+	/* Optional here; the tests that use the disk check it is there. */
+	vblk = getenv("P2P_VBLK");
+	colon = vblk ? strchr(vblk, ':') : NULL;
+	if (colon) {
+		snprintf(m->vblk.serial, sizeof(m->vblk.serial), "%.*s",
+			 (int)(colon - vblk), vblk);
+		m->vblk.image = colon + 1;
+	}
 }
 
 bool p2p_cpu_host_bridge_p2p(void)

@@ -29,8 +29,19 @@ struct p2p_nvme {
 	struct p2p_pci pci;
 };
 
+/*
+ * The virtio-blk disk of the test machine (no native dma-buf support: the
+ * block layer bounces) and the image behind it.  serial is "" when the
+ * harness names none (P2P_VBLK unset).
+ */
+struct p2p_vblk {
+	char serial[32];
+	const char *image;
+};
+
 struct p2p_machine {
 	struct p2p_nvme nvme[3];
+	struct p2p_vblk vblk;
 	struct p2p_pci vram;	/* the ivshmem device p2p-bar publishes */
 	const char *vram_file;
 	uint64_t vram_size;
@@ -40,6 +51,16 @@ struct p2p_machine {
 
 /* Fills @m from the environment and sysfs; skips when not in the VM. */
 void p2p_machine_load(struct p2p_machine *m);
+
+/*
+ * The block device with serial @serial: an NVMe namespace (found through
+ * /sys/class/nvme/<ctrl>/serial, since NVMe names change between boots) or
+ * a virtio disk (/sys/block/vd<x>/serial).  @name gets e.g. "nvme1n1" or
+ * "vda"; false when there is none.
+ */
+bool p2p_block_by_serial(const char *serial, char *name, size_t len);
+/* The NVMe controller with @serial, e.g. "nvme2"; false when none. */
+bool p2p_nvme_ctrl_by_serial(const char *serial, char *name, size_t len);
 
 /* sysfs file of a PCI function, e.g. ("0000:03:00.0", "p2pmem/size"). */
 bool p2p_sysfs_read(const char *addr, const char *attr, char *buf, size_t len);

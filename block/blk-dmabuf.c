@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Block I/O to and from DMA-BUF ranges.
+ *
+ * Bios carry a reference on a dma-buf P2P map and a byte offset into the
+ * buffer (include/linux/blk-dmabuf.h).  Drivers that declare a DMA device
+ * (block_device_operations.dmabuf_device) get bios whose map is for that
+ * device and build their descriptors from it: no pinning, no mapping per
+ * I/O.  Everything else is bounced here: the bio is cut into pieces of at
+ * most BIO_MAX_VECS pages, each piece goes to the driver as an ordinary bio
+ * over system pages, and the CPU copies between those pages and the buffer
+ * (before submission for writes, in a worker after completion for reads).
+ *
+ * The BLKDMABUFRW and BLKDMABUFRWBATCH ioctls (include/uapi/linux/
+ * blk-dmabuf.h) are the user entry point.
+ */
+#define pr_fmt(fmt) "blk-dmabuf: " fmt
+
+#include <linux/bio.h>
+#include <linux/blk-dmabuf.h>
+#include <linux/blk-integrity.h>
+#include <linux/blkdev.h>
+#include <linux/debugfs.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-buf-p2p.h>
+#include <linux/file.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/blk-dmabuf.h>
+
+#include "blk.h"
+
+/* Largest piece of a bounced bio: one full bio_vec array of pages. */
+#define BLK_DMABUF_BOUNCE_MAX		(BIO_MAX_VECS * PAGE_SIZE)
+/* Largest bio the ioctls build; the block layer splits it further. */
+#define BLK_DMABUF_BIO_MAX		SZ_1G
+
+static struct bio_set blk_dmabuf_bio_set;	/* splits and bounce bios */
+static struct workqueue_struct *blk_dmabuf_wq;	/* copies after reads */
+
+static struct {
+	atomic64_t native_requests;	/* issued, retries included */
+	atomic64_t native_bytes;
+	atomic64_t bounce_bios;
+	atomic64_t bounce_bytes;
+} blk_dmabuf_stats;
+
+/**
+ * bio_set_dmabuf() - make a bio carry a DMA-BUF range
+ * @bio: a bio allocated without bio_vecs, not yet submitted
+ * @map: a map reference the bio owns from here; the submitter drops it when
+ *	the bio completes (the bio's end_io is the submitter's)
+ * @offset: byte offset of the range in the buffer
+ * @len: bytes
+ *
+ * Context: any context.
+ */
+void bio_set_dmabuf(struct bio *bio, struct dma_buf_p2p_map *map, u64 offset,
+		    unsigned int len)
+{
+	WARN_ON_ONCE(bio->bi_max_vecs);
+	bio->bi_dmabuf_map = map;
+	bio->bi_iter.bi_size = len;
+	bio_dmabuf_iter_set_offset(&bio->bi_iter, offset);
+	bio->bi_opf |= REQ_NOMERGE;
+	bio_set_flag(bio, BIO_DMABUF);
+}
+EXPORT_SYMBOL_GPL(bio_set_dmabuf);
+
+/**
+ * blk_rq_dmabuf_account() - count a DMA-BUF request a driver served natively
+ * @rq: the request, about to be issued with premapped addresses
+ *
+ * Context: any context.
+ */
+void blk_rq_dmabuf_account(struct request *rq)
+{
+	atomic64_inc(&blk_dmabuf_stats.native_requests);
+	atomic64_add(blk_rq_bytes(rq), &blk_dmabuf_stats.native_bytes);
+}
+EXPORT_SYMBOL_GPL(blk_rq_dmabuf_account);
+
+static struct device *blk_dmabuf_device(struct block_device *bdev)
+{
+	const struct block_device_operations *fops = bdev->bd_disk->fops;
+
+	return fops->dmabuf_device ? fops->dmabuf_device(bdev) : NULL;
+}
+
+struct blk_dmabuf_bounce {
+	struct bio *orig;		/* the piece of the DMA-BUF bio */
+	struct bio *bio;		/* the same I/O over system pages */
+	struct work_struct work;
+};
+
+static void blk_dmabuf_bounce_free(struct blk_dmabuf_bounce *bb)
+{
+	bio_free_pages(bb->bio);
+	bio_put(bb->bio);
+	kfree(bb);
+}
+
+/* Copies between the buffer and the pages; @to_buf after a read. */
+static int blk_dmabuf_bounce_copy(struct bio *orig, struct bio *bio,
+				  bool to_buf)
+{
+	struct dma_buf_p2p_import *imp;
+	struct dma_buf_p2p_cpu cpu;
+	struct bvec_iter_all iter;
+	struct bio_vec *bv;
+	u64 offset;
+	int ret;
+
+	imp = dma_buf_p2p_map_import(bio_dmabuf_map(orig));
+	ret = dma_buf_p2p_cpu_begin(&cpu, dma_buf_p2p_import_dmabuf(imp),
+				    to_buf ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
+	if (ret)
+		return ret;
+	offset = bio_dmabuf_offset(orig);
+	bio_for_each_segment_all(bv, bio, iter) {
+		void *p = bvec_virt(bv);
+
+		if (to_buf)
+			dma_buf_p2p_cpu_write(&cpu, offset, p, bv->bv_len);
+		else
+			dma_buf_p2p_cpu_read(&cpu, p, offset, bv->bv_len);
+		offset += bv->bv_len;
+	}
+	return dma_buf_p2p_cpu_end(&cpu);
+}
+
+static void blk_dmabuf_bounce_read_done(struct work_struct *work)
+{
+	struct blk_dmabuf_bounce *bb = container_of(work, typeof(*bb), work);
+	struct bio *orig = bb->orig;
+
+	if (blk_dmabuf_bounce_copy(orig, bb->bio, true))
+		orig->bi_status = BLK_STS_IOERR;
+	blk_dmabuf_bounce_free(bb);
+	bio_endio(orig);
+}
+
+static void blk_dmabuf_bounce_end_io(struct bio *bio)
+{
+	struct blk_dmabuf_bounce *bb = bio->bi_private;
+	struct bio *orig = bb->orig;
+
+	if (bio->bi_status) {
+		orig->bi_status = bio->bi_status;
+	} else if (bio_op(bio) == REQ_OP_READ) {
+		/* The copy maps the buffer, which may sleep. */
+		INIT_WORK(&bb->work, blk_dmabuf_bounce_read_done);
+		queue_work(blk_dmabuf_wq, &bb->work);
+		return;
+	}
+	blk_dmabuf_bounce_free(bb);
+	bio_endio(orig);
+}
+
+/* Bounces a piece of at most BLK_DMABUF_BOUNCE_MAX bytes. */
+static void blk_dmabuf_bounce_piece(struct bio *orig)
+{
+	unsigned int len = orig->bi_iter.bi_size;
+	struct blk_dmabuf_bounce *bb;
+	struct bio *bio;
+	int ret;
+
+	bb = kmalloc(sizeof(*bb), GFP_NOIO);
+	if (!bb)
+		goto fail;
+	bio = bio_alloc_bioset(orig->bi_bdev, DIV_ROUND_UP(len, PAGE_SIZE),
+			       orig->bi_opf & ~REQ_NOMERGE, GFP_NOIO,
+			       &blk_dmabuf_bio_set);
+	bio->bi_iter.bi_sector = orig->bi_iter.bi_sector;
+	bio->bi_ioprio = orig->bi_ioprio;
+	bio->bi_write_hint = orig->bi_write_hint;
+	bio->bi_end_io = blk_dmabuf_bounce_end_io;
+	bio->bi_private = bb;
+	bb->orig = orig;
+	bb->bio = bio;
+
+	while (len) {
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE);
+		struct page *page = alloc_page(GFP_NOIO);
+
+		if (!page)
+			goto fail_free;
+		__bio_add_page(bio, page, n, 0);
+		len -= n;
+	}
+	if (op_is_write(bio_op(bio))) {
+		ret = blk_dmabuf_bounce_copy(orig, bio, false);
+		if (ret)
+			goto fail_free;
+	}
+	atomic64_inc(&blk_dmabuf_stats.bounce_bios);
+	atomic64_add(orig->bi_iter.bi_size, &blk_dmabuf_stats.bounce_bytes);
+	submit_bio_noacct(bio);
+	return;
+
+fail_free:
+	blk_dmabuf_bounce_free(bb);
+fail:
+	bio_io_error(orig);
+}
+
+/**
+ * blk_dmabuf_submit_bounced() - bounce a DMA-BUF bio the disk cannot take
+ * @bio: a bio being submitted
+ *
+ * Called first thing in submit_bio_noacct().  Lets through ordinary bios and
+ * DMA-BUF bios whose map is for the device that DMAs for the disk; takes
+ * over all others and serves them through system pages.
+ *
+ * Context: process context (bouncing a write maps the buffer).
+ * Return: true when the bio was taken over (and will complete by itself).
+ */
+bool blk_dmabuf_submit_bounced(struct bio *bio)
+{
+	struct dma_buf_p2p_import *imp;
+	struct device *dev;
+
+	if (likely(!bio_is_dmabuf(bio)))
+		return false;
+
+	imp = dma_buf_p2p_map_import(bio_dmabuf_map(bio));
+	dev = dma_buf_p2p_import_device(imp);
+	if (dev && dev == blk_dmabuf_device(bio->bi_bdev))
+		return false;
+
+	if (bio->bi_opf & REQ_NOWAIT) {
+		bio_wouldblock_error(bio);
+		return true;
+	}
+	while (bio->bi_iter.bi_size > BLK_DMABUF_BOUNCE_MAX) {
+		struct bio *split;
+
+		split = bio_split(bio, BLK_DMABUF_BOUNCE_MAX >> SECTOR_SHIFT,
+				  GFP_NOIO, &blk_dmabuf_bio_set);
+		bio_chain(split, bio);
+		blk_dmabuf_bounce_piece(split);
+	}
+	blk_dmabuf_bounce_piece(bio);
+	return true;
+}
+
+/*
+ * One ioctl call: the I/Os it issues and how they went.  Completions hold a
+ * reference, so that waking the caller never touches a freed call.
+ */
+struct blk_dmabuf_call {
+	refcount_t refs;
+	struct block_device *bdev;
+	struct dma_buf *dmabuf;
+	struct dma_buf_p2p_import *imp;
+	u32 path;
+	u32 maps;
+	s32 result;			/* of a BLKDMABUFRW call */
+	atomic_t inflight;
+	wait_queue_head_t wait;
+};
+
+/* One I/O of a call: a batch entry or a piece of a transfer. */
+struct blk_dmabuf_req {
+	struct blk_dmabuf_call *call;
+	struct dma_buf_p2p_map *map;
+	s32 *result;			/* set only on failure */
+};
+
+static void blk_dmabuf_call_put(struct blk_dmabuf_call *call)
+{
+	if (refcount_dec_and_test(&call->refs))
+		kfree(call);
+}
+
+static void blk_dmabuf_end_io(struct bio *bio)
+{
+	struct blk_dmabuf_req *req = bio->bi_private;
+	struct blk_dmabuf_call *call = req->call;
+
+	if (bio->bi_status)
+		*req->result = blk_status_to_errno(bio->bi_status);
+	dma_buf_p2p_map_put(req->map);
+	bio_put(bio);
+	kfree(req);
+	atomic_dec(&call->inflight);
+	wake_up(&call->wait);
+	blk_dmabuf_call_put(call);
+}
+
+/* Picks the path: the disk's DMA device when it can map the buffer. */
+static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
+{
+	struct device *dev = blk_dmabuf_device(call->bdev);
+	struct dma_buf_p2p_map *map;
+	bool created;
+
+	if (dev) {
+		call->imp = dma_buf_p2p_import_get(call->dmabuf, dev);
+		if (!IS_ERR(call->imp)) {
+			map = dma_buf_p2p_map_get(call->imp, &created);
+			if (!IS_ERR(map)) {
+				call->maps += created;
+				dma_buf_p2p_map_put(map);
+				call->path = BLK_DMABUF_PATH_NATIVE;
+				return 0;
+			}
+			dma_buf_p2p_import_put(call->imp);
+			if (PTR_ERR(map) == -ERESTARTSYS ||
+			    PTR_ERR(map) == -ETIMEDOUT)
+				return PTR_ERR(map);
+		}
+		/* The exporter will not map it for the device: bounce. */
+	}
+	call->imp = dma_buf_p2p_import_get(call->dmabuf, NULL);
+	if (IS_ERR(call->imp))
+		return PTR_ERR(call->imp);
+	call->path = BLK_DMABUF_PATH_BOUNCE;
+	return 0;
+}
+
+static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
+			     u64 dev_offset, u32 len, bool write, s32 *result)
+{
+	struct blk_dmabuf_req *req;
+	struct bio *bio;
+	bool created;
+
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->map = dma_buf_p2p_map_get(call->imp, &created);
+	if (IS_ERR(req->map)) {
+		int ret = PTR_ERR(req->map);
+
+		kfree(req);
+		return ret;
+	}
+	call->maps += created;
+	req->call = call;
+	req->result = result;
+	refcount_inc(&call->refs);
+
+	bio = bio_alloc_bioset(call->bdev, 0,
+			       (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
+			       GFP_KERNEL, &blk_dmabuf_bio_set);
+	bio->bi_iter.bi_sector = dev_offset >> SECTOR_SHIFT;
+	bio_set_dmabuf(bio, req->map, buf_offset, len);
+	bio->bi_end_io = blk_dmabuf_end_io;
+	bio->bi_private = req;
+	atomic_inc(&call->inflight);
+	submit_bio(bio);
+	return 0;
+}
+
+/*
+ * Waits until at most @depth I/Os are in flight.  A fatal signal stops the
+ * wait for room (-EINTR), never the wait for completion (@depth 0): pages
+ * of the buffer must not be touched after the call returns.
+ */
+static int blk_dmabuf_wait(struct blk_dmabuf_call *call, int depth)
+{
+	if (!depth) {
+		wait_event(call->wait, !atomic_read(&call->inflight));
+		return 0;
+	}
+	if (wait_event_killable(call->wait,
+				atomic_read(&call->inflight) < depth))
+		return -EINTR;
+	return 0;
+}
+
+/* Validation shared by both ioctls: the range of one I/O. */
+static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
+				  u64 dev_offset, u64 len, u32 flags,
+				  blk_mode_t mode)
+{
+	unsigned int lbs = bdev_logical_block_size(call->bdev);
+	u64 end;
+
+	if (flags & ~BLK_DMABUF_WRITE)
+		return -EINVAL;
+	if (!len || !IS_ALIGNED(buf_offset | dev_offset | len, lbs))
+		return -EINVAL;
+	if (check_add_overflow(buf_offset, len, &end) ||
+	    end > call->dmabuf->size)
+		return -ERANGE;
+	if (check_add_overflow(dev_offset, len, &end) ||
+	    end > bdev_nr_bytes(call->bdev))
+		return -ERANGE;
+	if (flags & BLK_DMABUF_WRITE) {
+		if (!(mode & BLK_OPEN_WRITE))
+			return -EBADF;
+		if (bdev_read_only(call->bdev))
+			return -EPERM;
+	} else if (!(call->dmabuf->file->f_mode & FMODE_WRITE)) {
+		return -EACCES;
+	}
+	return 0;
+}
+
+static struct blk_dmabuf_call *blk_dmabuf_call_open(struct block_device *bdev,
+						    int fd)
+{
+	struct blk_dmabuf_call *call;
+
+	if (blk_get_integrity(bdev->bd_disk) || bdev_is_zoned(bdev))
+		return ERR_PTR(-EOPNOTSUPP);
+	call = kzalloc(sizeof(*call), GFP_KERNEL);
+	if (!call)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&call->refs, 1);
+	atomic_set(&call->inflight, 0);
+	init_waitqueue_head(&call->wait);
+	call->bdev = bdev;
+	call->dmabuf = dma_buf_get(fd);
+	if (IS_ERR(call->dmabuf)) {
+		int ret = PTR_ERR(call->dmabuf);	/* EBADF or EINVAL */
+
+		kfree(call);
+		return ERR_PTR(ret);
+	}
+	return call;
+}
+
+static void blk_dmabuf_call_close(struct blk_dmabuf_call *call)
+{
+	dma_buf_put(call->dmabuf);
+	blk_dmabuf_call_put(call);
+}
+
+static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
+			 struct blk_dmabuf_rw __user *argp)
+{
+	struct blk_dmabuf_call *call;
+	struct blk_dmabuf_rw rw;
+	bool write;
+	u64 done;
+	int ret;
+
+	if (copy_from_user(&rw, argp, sizeof(rw)))
+		return -EFAULT;
+	if (rw.path || rw.maps || rw.cpu_bytes)
+		return -EINVAL;
+	call = blk_dmabuf_call_open(bdev, rw.dmabuf_fd);
+	if (IS_ERR(call))
+		return PTR_ERR(call);
+	ret = blk_dmabuf_check_range(call, rw.buf_offset, rw.dev_offset,
+				     rw.length, rw.flags, mode);
+	if (ret)
+		goto out_close;
+	write = rw.flags & BLK_DMABUF_WRITE;
+	/* Reading from the device writes the buffer, and the other way. */
+	ret = dma_buf_p2p_wait_idle(call->dmabuf, !write);
+	if (ret)
+		goto out_close;
+	ret = blk_dmabuf_call_start(call);
+	if (ret)
+		goto out_close;
+
+	for (done = 0; done < rw.length && !ret; ) {
+		u32 n = min_t(u64, rw.length - done, BLK_DMABUF_BIO_MAX);
+
+		ret = blk_dmabuf_submit(call, rw.buf_offset + done,
+					rw.dev_offset + done, n, write,
+					&call->result);
+		done += n;
+	}
+	blk_dmabuf_wait(call, 0);
+	dma_buf_p2p_import_put(call->imp);
+	if (!ret)
+		ret = call->result;
+	if (!ret) {
+		rw.path = call->path;
+		rw.maps = call->maps;
+		if (call->path == BLK_DMABUF_PATH_BOUNCE)
+			rw.cpu_bytes = rw.length;
+		if (copy_to_user(argp, &rw, sizeof(rw)))
+			ret = -EFAULT;
+	}
+out_close:
+	blk_dmabuf_call_close(call);
+	return ret;
+}
+
+static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
+			       struct blk_dmabuf_rw_batch __user *argp)
+{
+	struct blk_dmabuf_rw_batch batch;
+	struct blk_dmabuf_call *call;
+	struct blk_dmabuf_io *ios;
+	u64 cpu_bytes = 0;
+	u32 i, qd, issued;
+	int ret;
+
+	if (copy_from_user(&batch, argp, sizeof(batch)))
+		return -EFAULT;
+	if (batch.flags || batch.path || batch.maps || batch.cpu_bytes)
+		return -EINVAL;
+	if (!batch.nr_ios || batch.nr_ios > BLK_DMABUF_BATCH_MAX ||
+	    batch.queue_depth > BLK_DMABUF_BATCH_MAX)
+		return -EINVAL;
+	qd = batch.queue_depth ?: BLK_DMABUF_DEFAULT_QD;
+
+	ios = memdup_array_user(u64_to_user_ptr(batch.ios), batch.nr_ios,
+				sizeof(*ios));
+	if (IS_ERR(ios))
+		return PTR_ERR(ios);
+	call = blk_dmabuf_call_open(bdev, batch.dmabuf_fd);
+	if (IS_ERR(call)) {
+		ret = PTR_ERR(call);
+		goto out_free_ios;
+	}
+
+	for (i = 0; i < batch.nr_ios; i++) {
+		struct blk_dmabuf_io *io = &ios[i];
+
+		if (io->result || io->__pad || io->length > SZ_1G) {
+			ret = -EINVAL;
+			goto out_close;
+		}
+		ret = blk_dmabuf_check_range(call, io->buf_offset,
+					     io->dev_offset, io->length,
+					     io->flags, mode);
+		if (ret)
+			goto out_close;
+	}
+
+	/* Implicit sync once for the whole batch, for its strictest entry. */
+	for (i = 0; i < batch.nr_ios; i++)
+		if (!(ios[i].flags & BLK_DMABUF_WRITE))
+			break;
+	ret = dma_buf_p2p_wait_idle(call->dmabuf, i < batch.nr_ios);
+	if (ret)
+		goto out_close;
+	ret = blk_dmabuf_call_start(call);
+	if (ret)
+		goto out_close;
+
+	for (issued = 0; issued < batch.nr_ios; issued++) {
+		struct blk_dmabuf_io *io = &ios[issued];
+
+		ret = blk_dmabuf_wait(call, qd);
+		if (ret)
+			break;
+		ret = blk_dmabuf_submit(call, io->buf_offset, io->dev_offset,
+					io->length,
+					io->flags & BLK_DMABUF_WRITE,
+					&io->result);
+		if (ret)
+			break;
+	}
+	blk_dmabuf_wait(call, 0);
+	dma_buf_p2p_import_put(call->imp);
+	if (ret)
+		goto out_close;
+
+	for (i = 0; i < batch.nr_ios; i++) {
+		if (ios[i].result)
+			ret = -EIO;
+		else if (call->path == BLK_DMABUF_PATH_BOUNCE)
+			cpu_bytes += ios[i].length;
+	}
+	batch.path = call->path;
+	batch.maps = call->maps;
+	batch.cpu_bytes = cpu_bytes;
+	if (copy_to_user(u64_to_user_ptr(batch.ios), ios,
+			 array_size(batch.nr_ios, sizeof(*ios))) ||
+	    copy_to_user(argp, &batch, sizeof(batch)))
+		ret = -EFAULT;
+
+out_close:
+	blk_dmabuf_call_close(call);
+out_free_ios:
+	kfree(ios);
+	return ret;
+}
+
+/**
+ * blk_dmabuf_ioctl() - BLKDMABUFRW and BLKDMABUFRWBATCH
+ * @bdev: the block device the ioctl was issued on
+ * @mode: how it was opened
+ * @cmd: the ioctl
+ * @argp: its user argument
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, as include/uapi/linux/blk-dmabuf.h says.
+ */
+int blk_dmabuf_ioctl(struct block_device *bdev, blk_mode_t mode,
+		     unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case BLKDMABUFRW:
+		return blk_dmabuf_rw(bdev, mode, argp);
+	case BLKDMABUFRWBATCH:
+		return blk_dmabuf_rw_batch(bdev, mode, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int blk_dmabuf_stats_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "native_requests %lld\n",
+		   atomic64_read(&blk_dmabuf_stats.native_requests));
+	seq_printf(m, "native_bytes %lld\n",
+		   atomic64_read(&blk_dmabuf_stats.native_bytes));
+	seq_printf(m, "bounce_bios %lld\n",
+		   atomic64_read(&blk_dmabuf_stats.bounce_bios));
+	seq_printf(m, "bounce_bytes %lld\n",
+		   atomic64_read(&blk_dmabuf_stats.bounce_bytes));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(blk_dmabuf_stats);
+
+static int __init blk_dmabuf_init(void)
+{
+	struct dentry *dir;
+
+	if (bioset_init(&blk_dmabuf_bio_set, BIO_POOL_SIZE, 0,
+			BIOSET_NEED_BVECS))
+		panic("blk-dmabuf: cannot allocate the bio set\n");
+	blk_dmabuf_wq = alloc_workqueue("blk-dmabuf",
+					WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!blk_dmabuf_wq)
+		panic("blk-dmabuf: cannot allocate the workqueue\n");
+
+	dir = debugfs_create_dir("blk-dmabuf", NULL);
+	debugfs_create_file("stats", 0400, dir, NULL, &blk_dmabuf_stats_fops);
+	return 0;
+}
+subsys_initcall(blk_dmabuf_init);

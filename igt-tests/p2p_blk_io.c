@@ -1,0 +1,1886 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Block I/O between block devices and dma-bufs through BLKDMABUFRW and
+ * BLKDMABUFRWBATCH (include/uapi/linux/blk-dmabuf.h): NVMe DMA straight into
+ * the VRAM stand-in's BAR and the NVMe CMB, into other exporters' buffers
+ * (vgem, udmabuf, the system heap), the bounce path of virtio-blk, batches,
+ * every invalid input, and buffers that move or controllers that reset
+ * while I/O streams.
+ *
+ * Ground truth is what the host can read: the disk images and the VRAM file
+ * in the run directory (build/vm/MODE), which the guest sees at the same
+ * path through the 9p share.  scripts/guest-init mounts that share without a
+ * cache= option, i.e. cache=none, so reads go to QEMU's 9p server every time;
+ * the images are opened with O_DIRECT too (which forces the same on any 9p
+ * mount), and the files are the devices: QEMU writes a request through to
+ * the image before it completes it, and both ioctls return only once every
+ * byte has moved.  Buffers are checked through their own mmap and, while
+ * they are in the BAR, in the VRAM file at the BAR offsets QUERY reports.
+ *
+ * Disk regions (the NVMe images are 128 MiB, vblk.img 64 MiB):
+ *
+ *   NVMe [0, 64 MiB)      read region: tests only ever read it
+ *   NVMe [64, 96 MiB)     unused
+ *   NVMe [96, 128 MiB)    write region, a slice per test:
+ *     [96, 112 MiB)         vram-write-to-nvme (peer0); cmb-relay's target
+ *                           (far0, or cmb0 where far0 cannot reach the CMB)
+ *     [112, 116 MiB)        vgem-target (peer0)
+ *     [116, 120 MiB)        udmabuf-target (peer0)
+ *     [120, 124 MiB)        system-heap-target (peer0)
+ *     [124, 128 MiB)        invalid-inputs: the rejected writes aim here
+ *                           (and at the device's last bytes); must not change
+ *   vblk [0, 32 MiB)      read region
+ *   vblk [48, 64 MiB)     write region of virtio-blk-bounce
+ *
+ * scripts/vm writes new images only with --fresh (make check always passes
+ * it) or when one is missing; a plain scripts/vm run keeps what the last one
+ * wrote.  So every write test reads its slice from the image first, writes
+ * bytes checked to differ from them (a pattern seeded from those bytes, or
+ * another region's), checks the image, then writes the old bytes back and
+ * checks again: reruns see the same images whether or not they were
+ * reseeded, and a write that did nothing cannot pass.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/blk-dmabuf.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/fs.h>
+#include <linux/udmabuf.h>
+
+#include "igt.h"
+#include "p2p_topology.h"
+
+IGT_TEST_DESCRIPTION("Read and write block devices straight into and out "
+		     "of dma-bufs: NVMe peer-to-peer into BARs, other "
+		     "exporters' buffers, the bounce path, batches, bad input, "
+		     "and buffers that move while I/O streams.");
+
+#define KiB ((uint64_t)1 << 10)
+#define MiB ((uint64_t)1 << 20)
+
+#define READ_SIZE		(64 * MiB)
+#define WRITE_VRAM		(96 * MiB)
+#define WRITE_VGEM		(112 * MiB)
+#define WRITE_UDMABUF		(116 * MiB)
+#define WRITE_HEAP		(120 * MiB)
+#define WRITE_INVALID		(124 * MiB)
+#define SLICE_FOREIGN		(4 * MiB)
+#define VBLK_READ_SIZE		(32 * MiB)
+#define VBLK_WRITE		(48 * MiB)
+
+enum { CMB, PEER, FAR };
+
+#define IMPORT_STATS	"/sys/kernel/debug/dma-buf-p2p-import/stats"
+#define BLK_STATS	"/sys/kernel/debug/blk-dmabuf/stats"
+#define EXPORTER_DEBUGFS "/sys/kernel/debug/dma-buf-p2p/"
+
+/* A block device of the test machine, the image behind it. */
+struct bdev {
+	const char *serial;
+	char name[32];
+	const char *image;
+	int fd;			/* opened O_RDWR */
+	uint64_t size;
+	uint32_t lbs;		/* logical block size */
+	const struct p2p_pci *pci;	/* NVMe controller; NULL for virtio */
+};
+
+struct env {
+	struct p2p_machine m;
+	int dev;		/* /dev/dma-buf-p2p */
+	struct bdev nvme[3];
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+
+static int ioctl_err(int fd, unsigned long req, void *arg)
+{
+	int err = 0;
+
+	if (igt_ioctl(fd, req, arg))
+		err = -errno;
+	errno = 0;
+	return err;
+}
+
+static void *xalloc(size_t len)
+{
+	void *p = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
+
+	igt_assert_f(p, "out of memory for %zu bytes\n", len);
+	return p;
+}
+
+/* splitmix64: the tests' fixed-seed random numbers. */
+static uint64_t rnd(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Byte-for-byte, with the first difference and how many differ. */
+static void check_bytes(const uint8_t *got, const uint8_t *want, size_t len,
+			const char *what)
+{
+	size_t bad = 0, first = 0;
+
+	if (!memcmp(got, want, len))
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (got[i] != want[i] && !bad++)
+			first = i;
+	igt_assert_f(!bad, "%s: %zu of %zu bytes differ, first at %#zx: "
+		     "%#04x, expected %#04x\n", what, bad, len, first,
+		     got[first], want[first]);
+}
+
+/* A pattern seed that depends on what the region holds now. */
+static uint64_t seed_for(uint64_t base, const uint8_t *old, size_t len)
+{
+	return base ^ p2p_crc32(old, len < 64 * KiB ? len : 64 * KiB);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ground truth: the images and the VRAM file, read as the host has them */
+
+static int image_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+
+	if (fd < 0 && errno == EINVAL)	/* a filesystem without O_DIRECT */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	/* Nothing cached from before the I/O under test. */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	return fd;
+}
+
+/* @buf page-aligned, @off and @len multiples of 4 KiB. */
+static void pread_all(int fd, void *buf, size_t len, uint64_t off,
+		      const char *path)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
+				  off + done);
+
+		igt_assert_f(n > 0, "reading %s at %#" PRIx64 ": %s\n", path,
+			     off + done, n ? strerror(errno) : "end of file");
+		done += n;
+	}
+}
+
+static void image_read(const char *path, uint64_t off, void *buf, size_t len)
+{
+	int fd = image_open(path);
+
+	pread_all(fd, buf, len, off, path);
+	close(fd);
+}
+
+static uint8_t *image_dup(const char *path, uint64_t off, size_t len)
+{
+	uint8_t *buf = xalloc(len);
+
+	image_read(path, off, buf, len);
+	return buf;
+}
+
+static void check_image(const struct bdev *b, uint64_t off, const uint8_t *want,
+			size_t len, const char *what)
+{
+	uint8_t *got = image_dup(b->image, off, len);
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, b->image, off);
+	check_bytes(got, want, len, msg);
+	free(got);
+}
+
+/* ------------------------------------------------------------------ */
+/* Block devices                                                        */
+
+static void bdev_open(struct bdev *b, const char *serial, const char *image,
+		      const struct p2p_pci *pci)
+{
+	char path[64];
+	struct stat st;
+	int lbs;
+
+	memset(b, 0, sizeof(*b));
+	b->serial = serial;
+	b->image = image;
+	b->pci = pci;
+	igt_assert_f(p2p_block_by_serial(serial, b->name, sizeof(b->name)),
+		     "no block device with serial %s\n", serial);
+	snprintf(path, sizeof(path), "/dev/%s", b->name);
+	b->fd = open(path, O_RDWR | O_CLOEXEC);
+	igt_assert_f(b->fd >= 0, "cannot open %s: %m\n", path);
+	igt_assert_eq(ioctl(b->fd, BLKGETSIZE64, &b->size), 0);
+	igt_assert_eq(ioctl(b->fd, BLKSSZGET, &lbs), 0);
+	b->lbs = lbs;
+	igt_assert_eq(stat(image, &st), 0);
+	igt_assert_f((uint64_t)st.st_size == b->size,
+		     "%s is %" PRIu64 " bytes, its image %s %lld\n", path,
+		     b->size, image, (long long)st.st_size);
+	igt_debug("%s: /dev/%s, %" PRIu64 " bytes, %u-byte blocks\n", serial,
+		  b->name, b->size, b->lbs);
+}
+
+static void bdev_close(struct bdev *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}
+
+static int __blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,
+		    uint64_t dev_offset, uint64_t length,
+		    struct blk_dmabuf_rw *rw)
+{
+	*rw = (struct blk_dmabuf_rw){
+		.dmabuf_fd = buf,
+		.flags = flags,
+		.buf_offset = buf_offset,
+		.dev_offset = dev_offset,
+		.length = length,
+	};
+	return ioctl_err(bdev, BLKDMABUFRW, rw);
+}
+
+static void blk_rw(const struct bdev *b, int buf, uint32_t flags,
+		   uint64_t buf_offset, uint64_t dev_offset, uint64_t length,
+		   struct blk_dmabuf_rw *rw)
+{
+	int err = __blk_rw(b->fd, buf, flags, buf_offset, dev_offset, length,
+			   rw);
+
+	igt_assert_f(!err, "%s %" PRIu64 " bytes at %#" PRIx64 " of %s: %s\n",
+		     flags & BLK_DMABUF_WRITE ? "writing" : "reading", length,
+		     dev_offset, b->name, strerror(-err));
+	igt_info("%s %s %" PRIu64 " MiB at %" PRIu64 " MiB: path %s, "
+		 "maps %u, cpu_bytes %" PRIu64 "\n",
+		 b->name, flags & BLK_DMABUF_WRITE ? "write" : "read",
+		 length / MiB, dev_offset / MiB,
+		 rw->path == BLK_DMABUF_PATH_NATIVE ? "native" :
+		 rw->path == BLK_DMABUF_PATH_BOUNCE ? "bounce" : "?",
+		 rw->maps, (uint64_t)rw->cpu_bytes);
+}
+
+/* The native path: the device DMAed the buffer, the CPU copied nothing. */
+static void assert_native(const struct blk_dmabuf_rw *rw, uint32_t maps)
+{
+	igt_assert_eq_u32(rw->path, BLK_DMABUF_PATH_NATIVE);
+	igt_assert_eq_u64(rw->cpu_bytes, 0);
+	igt_assert_eq_u32(rw->maps, maps);
+}
+
+/* ------------------------------------------------------------------ */
+/* dma-bufs                                                             */
+
+#define MAX_CHUNKS 64
+#define MAX_ATT 8
+
+struct query {
+	struct dma_buf_p2p_query q;
+	struct dma_buf_p2p_attach_info att[MAX_ATT];
+	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
+};
+
+static int __alloc(int dev, const struct p2p_pci *provider, uint64_t size,
+		   uint32_t fd_flags, int *fd)
+{
+	struct dma_buf_p2p_alloc a = {
+		.provider = provider->id,
+		.size = size,
+		.fd_flags = fd_flags,
+	};
+	int err = ioctl_err(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
+
+	if (!err)
+		*fd = a.fd;
+	return err;
+}
+
+static int alloc_buf(int dev, const struct p2p_pci *provider, uint64_t size)
+{
+	int fd = -1;
+
+	igt_assert_eq(__alloc(dev, provider, size, O_RDWR | O_CLOEXEC, &fd), 0);
+	igt_assert_fd(fd);
+	return fd;
+}
+
+static void query(int dev, int fd, struct query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->q.fd = fd;
+	q->q.attachments = (uintptr_t)q->att;
+	q->q.nr_attachments = MAX_ATT;
+	q->q.chunks = (uintptr_t)q->chunks;
+	q->q.nr_chunks = MAX_CHUNKS;
+	igt_assert_eq(ioctl_err(dev, DMA_BUF_P2P_IOC_QUERY, &q->q), 0);
+	igt_assert_lte(q->q.nr_chunks, MAX_CHUNKS);
+	igt_assert_lte(q->q.nr_attachments, MAX_ATT);
+}
+
+static int __migrate(int dev, int fd, uint32_t placement)
+{
+	struct dma_buf_p2p_migrate mig = { .fd = fd, .placement = placement };
+
+	return ioctl_err(dev, DMA_BUF_P2P_IOC_MIGRATE, &mig);
+}
+
+static const struct dma_buf_p2p_attach_info *
+find_attachment(const struct query *q, const struct p2p_pci *pci)
+{
+	for (uint32_t i = 0; i < q->q.nr_attachments; i++)
+		if (q->att[i].pci.domain == pci->id.domain &&
+		    q->att[i].pci.bdf == pci->id.bdf)
+			return &q->att[i];
+	igt_assert_f(0, "%s is not attached to the buffer (%u attachments)\n",
+		     pci->addr, q->q.nr_attachments);
+	return NULL;
+}
+
+static void *map_buf(int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %m\n");
+	return p;
+}
+
+static void cpu_access(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	igt_assert_eq(ioctl_err(fd, DMA_BUF_IOCTL_SYNC, &s), 0);
+}
+
+/* Check a buffer's bytes through its mmap, inside a CPU access. */
+static void check_map(int fd, const uint8_t *map, const uint8_t *want,
+		      size_t len, const char *what)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "%s, through the dma-buf's mmap", what);
+	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	check_bytes(map, want, len, msg);
+	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
+static void fill_map(int fd, uint8_t *map, const uint8_t *src, size_t len)
+{
+	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	memcpy(map, src, len);
+	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+}
+
+static void set_map(int fd, uint8_t *map, int c, size_t len)
+{
+	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	memset(map, c, len);
+	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+}
+
+/* The first @len bytes of a BAR buffer, from the host's VRAM file. */
+static void check_vram_file(const struct env *e, int fd, const uint8_t *want,
+			    size_t len, const char *what)
+{
+	uint8_t *got = xalloc(len);
+	struct query q;
+	size_t done = 0;
+	char msg[128];
+	int file;
+
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_f(q.q.nr_chunks > 0, "a BAR buffer without chunks\n");
+	file = image_open(e->m.vram_file);
+	for (uint32_t i = 0; i < q.q.nr_chunks && done < len; i++) {
+		size_t n = q.chunks[i].size < len - done ?
+			   q.chunks[i].size : len - done;
+
+		igt_assert(q.chunks[i].bar_offset + q.chunks[i].size <=
+			   e->m.vram_size);
+		pread_all(file, got + done, n, q.chunks[i].bar_offset,
+			  e->m.vram_file);
+		done += n;
+	}
+	close(file);
+	igt_assert_eq_u64(done, len);
+	snprintf(msg, sizeof(msg), "%s, in the VRAM file at the buffer's "
+		 "BAR offsets", what);
+	check_bytes(got, want, len, msg);
+	free(got);
+}
+
+/* The mode the exporter should give @device for memory of @provider. */
+static uint32_t expected_mode(const struct env *e,
+			      const struct p2p_pci *provider,
+			      const struct p2p_pci *device)
+{
+	uint32_t path, distance;
+
+	p2p_expected_path(provider, device, e->m.host_bridge_p2p, &path,
+			  &distance);
+	switch (path) {
+	case DMA_BUF_P2P_PATH_BUS:
+		return DMA_BUF_P2P_MODE_BUS;
+	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
+		return DMA_BUF_P2P_MODE_HOST_BRIDGE;
+	default:
+		return DMA_BUF_P2P_MODE_SYSTEM;
+	}
+}
+
+static const char *mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case DMA_BUF_P2P_MODE_SYSTEM:
+		return "system";
+	case DMA_BUF_P2P_MODE_BUS:
+		return "p2p-bus";
+	case DMA_BUF_P2P_MODE_HOST_BRIDGE:
+		return "p2p-host-bridge";
+	default:
+		return "?";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters: importer, block layer, exporter providers (debugfs)         */
+
+static long long stats_key(const char *file, const char *key)
+{
+	char line[256], name[64];
+	long long v, found = -1;
+	FILE *f;
+
+	f = fopen(file, "re");
+	igt_assert_f(f, "cannot open %s: %m\n", file);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", name, &v) == 2 &&
+		    !strcmp(name, key))
+			found = v;
+	fclose(f);
+	igt_assert_f(found >= 0, "no '%s' in %s\n", key, file);
+	return found;
+}
+
+struct provider_counters {
+	long long allocs, maps_bus, maps_hb, maps_sys, to_sys, to_bar, copied,
+		  mapped_p2p;
+};
+
+struct counters {
+	long long imports, maps, invalidations, cpu_bytes;
+	long long native_bios, native_bytes, bounce_bios, bounce_bytes;
+	struct provider_counters vram, cmb;
+};
+
+static void read_provider(const struct p2p_pci *pci,
+			  struct provider_counters *c)
+{
+	char line[512], name[32];
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	f = fopen(EXPORTER_DEBUGFS "providers", "re");
+	igt_assert_f(f, "no " EXPORTER_DEBUGFS "providers: %m\n");
+	igt_assert(fgets(line, sizeof(line), f));	/* the header */
+	while (fgets(line, sizeof(line), f)) {
+		struct provider_counters t;
+
+		igt_assert_eq(sscanf(line, "%31s %lld %lld %lld %lld %lld %lld %lld %lld",
+				     name, &t.allocs, &t.maps_bus, &t.maps_hb,
+				     &t.maps_sys, &t.to_sys, &t.to_bar,
+				     &t.copied, &t.mapped_p2p), 9);
+		if (!strcmp(name, pci->addr))
+			*c = t;
+	}
+	fclose(f);
+}
+
+static void read_counters(const struct env *e, struct counters *c)
+{
+	c->imports = stats_key(IMPORT_STATS, "imports");
+	c->maps = stats_key(IMPORT_STATS, "maps");
+	c->invalidations = stats_key(IMPORT_STATS, "invalidations");
+	c->cpu_bytes = stats_key(IMPORT_STATS, "cpu_bytes");
+	c->native_bios = stats_key(BLK_STATS, "native_bios");
+	c->native_bytes = stats_key(BLK_STATS, "native_bytes");
+	c->bounce_bios = stats_key(BLK_STATS, "bounce_bios");
+	c->bounce_bytes = stats_key(BLK_STATS, "bounce_bytes");
+	read_provider(&e->m.vram, &c->vram);
+	read_provider(&e->m.nvme[CMB].pci, &c->cmb);
+}
+
+/* What the block layer counted between @a and @b: all native, or all bounced. */
+static void assert_blk_native(const struct counters *a,
+			      const struct counters *b, uint64_t bytes)
+{
+	igt_assert_eq_u64(b->native_bytes - a->native_bytes, bytes);
+	igt_assert_f(b->native_bios > a->native_bios,
+		     "native_bios did not grow\n");
+	igt_assert_eq_u64(b->bounce_bytes - a->bounce_bytes, 0);
+	igt_assert_eq_u64(b->bounce_bios - a->bounce_bios, 0);
+	/* Nothing went through the importer's CPU helpers. */
+	igt_assert_eq_u64(b->cpu_bytes - a->cpu_bytes, 0);
+}
+
+/* No CPU copy by the exporter: no buffer of the provider moved. */
+static void assert_no_exporter_copy(const struct provider_counters *a,
+				    const struct provider_counters *b)
+{
+	igt_assert_eq_u64(b->copied - a->copied, 0);
+	igt_assert_eq_u64(b->to_sys - a->to_sys, 0);
+	igt_assert_eq_u64(b->to_bar - a->to_bar, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Write a buffer to a device slice, check the image, put the old bytes back */
+
+/*
+ * @map holds @len bytes at buffer offset 0 that differ from the slice's
+ * @old bytes: write them natively at @dev_offset and check the image, then
+ * put the old bytes back the same way.  @maps: what the first write must
+ * report.
+ */
+static void write_check_restore(const struct bdev *b, int buf, uint8_t *map,
+				uint64_t dev_offset, size_t len,
+				const uint8_t *old, uint32_t maps,
+				const char *what)
+{
+	struct blk_dmabuf_rw rw;
+	uint8_t *want = xalloc(len);
+
+	cpu_access(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	memcpy(want, map, len);
+	cpu_access(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	igt_assert_f(memcmp(want, old, len),
+		     "%s: the slice already holds the bytes to write\n", what);
+
+	blk_rw(b, buf, BLK_DMABUF_WRITE, 0, dev_offset, len, &rw);
+	assert_native(&rw, maps);
+	check_image(b, dev_offset, want, len, what);
+
+	fill_map(buf, map, old, len);
+	blk_rw(b, buf, BLK_DMABUF_WRITE, 0, dev_offset, len, &rw);
+	assert_native(&rw, 0);
+	check_image(b, dev_offset, old, len, "restoring the slice");
+	free(want);
+}
+
+/* ------------------------------------------------------------------ */
+/* The tests                                                            */
+
+static void test_nvme_read_vram(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = READ_SIZE;
+	uint32_t mode = expected_mode(e, &e->m.vram, peer->pci);
+	const struct dma_buf_p2p_attach_info *att;
+	struct counters c0, c1, c2;
+	struct blk_dmabuf_rw rw;
+	struct query q;
+	uint8_t *want, *map;
+	int fd;
+
+	igt_assert_f(mode != DMA_BUF_P2P_MODE_SYSTEM,
+		     "topology: peer0 must reach the VRAM BAR\n");
+	want = image_dup(peer->image, 0, size);
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	map = map_buf(fd, size);
+
+	read_counters(e, &c0);
+	blk_rw(peer, fd, 0, 0, 0, size, &rw);
+	read_counters(e, &c1);
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, size);
+	igt_assert_eq_u64(c1.maps - c0.maps, 1);
+	assert_no_exporter_copy(&c0.vram, &c1.vram);
+
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u64(q.q.migrations_to_system, 0);
+	igt_assert_eq_u64(q.q.bytes_copied, 0);
+	igt_assert_eq_u64(q.q.maps_system, 0);
+	igt_assert_eq_u64(mode == DMA_BUF_P2P_MODE_BUS ? q.q.maps_bus :
+			  q.q.maps_host_bridge, 1);
+	att = find_attachment(&q, peer->pci);
+	igt_info("attachment %s: mode %s reason %u flags %#x\n", att->device,
+		 mode_name(att->mode), att->reason, att->flags);
+	igt_assert_eq_u32(att->mode, mode);
+	igt_assert_eq_u32(att->reason, DMA_BUF_P2P_REASON_NONE);
+	igt_assert(att->flags & DMA_BUF_P2P_ATTACH_DYNAMIC);
+	igt_assert(att->flags & DMA_BUF_P2P_ATTACH_MAPPED);
+
+	check_map(fd, map, want, size, "64 MiB read from peer0");
+	check_vram_file(e, fd, want, size, "64 MiB read from peer0");
+
+	/* Again, over other bytes: the cached mapping, no new one. */
+	set_map(fd, map, 0x5a, size);
+	blk_rw(peer, fd, 0, 0, 0, size, &rw);
+	read_counters(e, &c2);
+	assert_native(&rw, 0);
+	assert_blk_native(&c1, &c2, size);
+	igt_assert_eq_u64(c2.maps - c1.maps, 0);
+	assert_no_exporter_copy(&c0.vram, &c2.vram);
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u64(q.q.maps_bus + q.q.maps_host_bridge, 1);
+	check_map(fd, map, want, size, "the second read");
+	check_vram_file(e, fd, want, size, "the second read");
+
+	munmap(map, size);
+	close(fd);
+	free(want);
+}
+
+static void test_vram_write_nvme(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = 16 * MiB;
+	struct counters c0, c1;
+	struct blk_dmabuf_rw rw;
+	uint8_t *old, *want, *map;
+	struct query q;
+	int fd;
+
+	old = image_dup(peer->image, WRITE_VRAM, size);
+	want = xalloc(size);
+	p2p_fill_pattern(want, size, seed_for(0x10000, old, size));
+	igt_assert(memcmp(want, old, size));
+
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	map = map_buf(fd, size);
+	fill_map(fd, map, want, size);
+	check_vram_file(e, fd, want, size, "the pattern");
+
+	read_counters(e, &c0);
+	blk_rw(peer, fd, BLK_DMABUF_WRITE, 0, WRITE_VRAM, size, &rw);
+	read_counters(e, &c1);
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, size);
+	assert_no_exporter_copy(&c0.vram, &c1.vram);
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
+			  expected_mode(e, &e->m.vram, peer->pci));
+	check_image(peer, WRITE_VRAM, want, size, "16 MiB written from VRAM");
+
+	/* The old bytes back, through the cached mapping. */
+	fill_map(fd, map, old, size);
+	blk_rw(peer, fd, BLK_DMABUF_WRITE, 0, WRITE_VRAM, size, &rw);
+	assert_native(&rw, 0);
+	check_image(peer, WRITE_VRAM, old, size, "restoring the slice");
+
+	munmap(map, size);
+	close(fd);
+	free(want);
+	free(old);
+}
+
+static void test_cmb_relay(struct env *e)
+{
+	const struct p2p_pci *cmb = &e->m.nvme[CMB].pci;
+	const struct bdev *src = &e->nvme[PEER], *dst;
+	const uint64_t size = 16 * MiB, src_off = 8 * MiB;
+	const struct dma_buf_p2p_attach_info *att;
+	struct counters c0, c1;
+	struct blk_dmabuf_rw rw;
+	uint32_t src_mode, dst_mode;
+	uint8_t *want, *old, *map;
+	struct query q;
+	int fd;
+
+	/* Through the far NVMe if it reaches the CMB, else the CMB's own. */
+	dst = &e->nvme[FAR];
+	if (expected_mode(e, cmb, dst->pci) == DMA_BUF_P2P_MODE_SYSTEM)
+		dst = &e->nvme[CMB];
+	src_mode = expected_mode(e, cmb, src->pci);
+	dst_mode = expected_mode(e, cmb, dst->pci);
+	igt_info("relay peer0 -> CMB of cmb0 (%s) -> %s (%s)\n",
+		 mode_name(src_mode), dst->serial, mode_name(dst_mode));
+	igt_assert(src_mode != DMA_BUF_P2P_MODE_SYSTEM);
+	igt_assert(dst_mode != DMA_BUF_P2P_MODE_SYSTEM);
+
+	want = image_dup(src->image, src_off, size);
+	old = image_dup(dst->image, WRITE_VRAM, size);
+	igt_assert(memcmp(want, old, size));
+	fd = alloc_buf(e->dev, cmb, size);
+	map = map_buf(fd, size);
+
+	read_counters(e, &c0);
+	blk_rw(src, fd, 0, 0, src_off, size, &rw);
+	assert_native(&rw, 1);
+	check_map(fd, map, want, size, "16 MiB read from peer0 into the CMB");
+
+	blk_rw(dst, fd, BLK_DMABUF_WRITE, 0, WRITE_VRAM, size, &rw);
+	assert_native(&rw, 1);
+	read_counters(e, &c1);
+	assert_blk_native(&c0, &c1, 2 * size);
+	assert_no_exporter_copy(&c0.cmb, &c1.cmb);
+
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.provider.bdf, cmb->id.bdf);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u64(q.q.migrations_to_system, 0);
+	att = find_attachment(&q, src->pci);
+	igt_assert_eq_u32(att->mode, src_mode);
+	att = find_attachment(&q, dst->pci);
+	igt_assert_eq_u32(att->mode, dst_mode);
+	igt_assert_eq_u32(att->reason, DMA_BUF_P2P_REASON_NONE);
+	check_image(dst, WRITE_VRAM, want, size, "peer0's bytes relayed");
+
+	fill_map(fd, map, old, size);
+	blk_rw(dst, fd, BLK_DMABUF_WRITE, 0, WRITE_VRAM, size, &rw);
+	assert_native(&rw, 0);
+	check_image(dst, WRITE_VRAM, old, size, "restoring the slice");
+
+	munmap(map, size);
+	close(fd);
+	free(old);
+	free(want);
+}
+
+/* The buffer's entry in the exporter's debugfs "buffers", lines joined. */
+static bool buffer_entry(ino_t ino, char *out, size_t len)
+{
+	char line[512], head[64];
+	bool in = false, found = false;
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(head, sizeof(head), "buffer %lu ", (unsigned long)ino);
+	if (out)
+		out[0] = '\0';
+	f = fopen(EXPORTER_DEBUGFS "buffers", "re");
+	igt_assert_f(f, "no " EXPORTER_DEBUGFS "buffers: %m\n");
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "buffer ", 7))
+			in = !strncmp(line, head, strlen(head));
+		if (!in)
+			continue;
+		found = true;
+		if (out && used + strlen(line) < len) {
+			strcpy(out + used, line);
+			used += strlen(line);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static ino_t fd_ino(int fd)
+{
+	struct stat st;
+
+	igt_assert_eq(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static void test_far_nvme(struct env *e)
+{
+	const struct bdev *far = &e->nvme[FAR];
+	const uint64_t size = 16 * MiB, off = 24 * MiB;
+	uint32_t mode = expected_mode(e, &e->m.vram, far->pci);
+	const struct dma_buf_p2p_attach_info *att;
+	char entry[4096], line[160];
+	struct counters c0, c1;
+	struct blk_dmabuf_rw rw;
+	uint8_t *want, *map;
+	struct query q;
+	int fd;
+
+	igt_info("far0 reaches the VRAM BAR as: %s\n", mode_name(mode));
+	want = image_dup(far->image, off, size);
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	map = map_buf(fd, size);
+
+	read_counters(e, &c0);
+	blk_rw(far, fd, 0, 0, off, size, &rw);
+	read_counters(e, &c1);
+	/* The NVMe DMAs the buffer itself, wherever the exporter put it. */
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, size);
+
+	query(e->dev, fd, &q);
+	att = find_attachment(&q, far->pci);
+	igt_info("placement %s, attachment %s mode %s reason %u\n",
+		 q.q.placement == DMA_BUF_P2P_PLACEMENT_BAR ? "bar" : "system",
+		 att->device, mode_name(att->mode), att->reason);
+	igt_assert_eq_u32(att->mode, mode);
+	igt_assert(att->flags & DMA_BUF_P2P_ATTACH_MAPPED);
+	igt_assert(buffer_entry(fd_ino(fd), entry, sizeof(entry)));
+	igt_info("%s", entry);
+
+	if (mode == DMA_BUF_P2P_MODE_SYSTEM) {
+		/* No route: the exporter moved it, and says why. */
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		igt_assert_eq_u32(att->reason, DMA_BUF_P2P_REASON_NO_PATH);
+		igt_assert_eq_u64(q.q.migrations_to_system, 1);
+		igt_assert_eq_u64(q.q.bytes_copied, size);
+		igt_assert_eq_u64(q.q.maps_system, 1);
+		igt_assert_eq_u64(c1.vram.to_sys - c0.vram.to_sys, 1);
+		snprintf(line, sizeof(line), "  attachment %s mode system "
+			 "reason no-p2p-path", att->device);
+		igt_assert_f(strstr(entry, line), "no '%s' in debugfs\n", line);
+		check_map(fd, map, want, size, "16 MiB read from far0");
+
+		/* far0 still has it mapped and cannot reach the BAR. */
+		igt_assert_eq(__migrate(e->dev, fd, DMA_BUF_P2P_PLACEMENT_BAR),
+			      -EBUSY);
+
+		/* Cached: no new mapping, no new move. */
+		set_map(fd, map, 0x5a, size);
+		blk_rw(far, fd, 0, 0, off, size, &rw);
+		assert_native(&rw, 0);
+		query(e->dev, fd, &q);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		igt_assert_eq_u64(q.q.migrations_to_system, 1);
+		check_map(fd, map, want, size, "the second read from far0");
+	} else {
+		igt_assert_eq_u32(mode, DMA_BUF_P2P_MODE_HOST_BRIDGE);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+		igt_assert_eq_u32(att->reason, DMA_BUF_P2P_REASON_NONE);
+		igt_assert_eq_u64(q.q.migrations_to_system, 0);
+		igt_assert_eq_u64(q.q.maps_host_bridge, 1);
+		assert_no_exporter_copy(&c0.vram, &c1.vram);
+		snprintf(line, sizeof(line), "  attachment %s mode "
+			 "p2p-host-bridge reason -", att->device);
+		igt_assert_f(strstr(entry, line), "no '%s' in debugfs\n", line);
+		check_map(fd, map, want, size, "16 MiB read from far0");
+		check_vram_file(e, fd, want, size, "16 MiB read from far0");
+	}
+
+	munmap(map, size);
+	close(fd);
+	free(want);
+}
+
+/*
+ * Another exporter's buffer of @size bytes: read 4 MiB from peer0 into it
+ * (checked through its mmap), then a pattern from it to peer0's @write_off
+ * slice (checked on the image) and the old bytes back.
+ */
+static void check_foreign(struct env *e, int buf, size_t size,
+			  uint64_t read_off, uint64_t write_off,
+			  int memfd, const char *what)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const size_t len = SLICE_FOREIGN;
+	struct counters c0, c1;
+	struct blk_dmabuf_rw rw;
+	uint8_t *want, *old, *map;
+
+	igt_assert_f(size >= len, "%s buffer of %zu bytes\n", what, size);
+	want = image_dup(peer->image, read_off, len);
+	map = map_buf(buf, size);
+	set_map(buf, map, 0x5a, size);
+
+	read_counters(e, &c0);
+	blk_rw(peer, buf, 0, 0, read_off, len, &rw);
+	read_counters(e, &c1);
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, len);
+	igt_assert_eq_u64(c1.maps - c0.maps, 1);
+	check_map(buf, map, want, len, what);
+	if (memfd >= 0) {
+		/* udmabuf: the memfd's pages are the buffer. */
+		uint8_t *got = xalloc(len);
+
+		igt_assert_eq(pread(memfd, got, len, 0), (ssize_t)len);
+		check_bytes(got, want, len, "the udmabuf's memfd");
+		free(got);
+	}
+
+	/* Buffer to device: a pattern unlike what the slice holds. */
+	old = image_dup(peer->image, write_off, len);
+	p2p_fill_pattern(want, len, seed_for(0x20000, old, len));
+	fill_map(buf, map, want, len);
+	write_check_restore(peer, buf, map, write_off, len, old, 0, what);
+
+	munmap(map, size);
+	free(old);
+	free(want);
+}
+
+static void test_vgem_target(struct env *e)
+{
+	struct drm_mode_create_dumb c = { .width = 1024, .height = 1024,
+					  .bpp = 32 };
+	int vgem, buf;
+
+	vgem = drm_open_driver(DRIVER_VGEM);
+	do_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+	buf = prime_handle_to_fd_for_mmap(vgem, c.handle);
+	igt_assert_fd(buf);
+	check_foreign(e, buf, c.size, 32 * MiB, WRITE_VGEM, -1, "vgem buffer");
+	close(buf);
+	igt_assert_eq(drmCloseBufferHandle(vgem, c.handle), 0);
+	close(vgem);
+}
+
+static void test_udmabuf_target(struct env *e)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+				    .size = SLICE_FOREIGN };
+	int dev, memfd, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(dev >= 0, "no /dev/udmabuf: %m\n");
+	memfd = memfd_create("p2p_blk_io", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, SLICE_FOREIGN), 0);
+	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &c);
+	igt_assert_f(buf >= 0, "UDMABUF_CREATE: %m\n");
+	check_foreign(e, buf, SLICE_FOREIGN, 36 * MiB, WRITE_UDMABUF, memfd,
+		      "udmabuf");
+	close(buf);
+	close(memfd);
+	close(dev);
+}
+
+static void test_system_heap_target(struct env *e)
+{
+	struct dma_heap_allocation_data a = {
+		.len = SLICE_FOREIGN,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int heap;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");
+	igt_assert_eq(ioctl_err(heap, DMA_HEAP_IOCTL_ALLOC, &a), 0);
+	check_foreign(e, a.fd, SLICE_FOREIGN, 40 * MiB, WRITE_HEAP, -1,
+		      "system heap buffer");
+	close(a.fd);
+	close(heap);
+}
+
+static void assert_blk_bounce(const struct counters *a,
+			      const struct counters *b, uint64_t bytes)
+{
+	igt_assert_eq_u64(b->bounce_bytes - a->bounce_bytes, bytes);
+	igt_assert_f(b->bounce_bios > a->bounce_bios,
+		     "bounce_bios did not grow\n");
+	igt_assert_eq_u64(b->native_bytes - a->native_bytes, 0);
+	igt_assert_eq_u64(b->native_bios - a->native_bios, 0);
+	/* The importer's CPU helpers copied exactly that. */
+	igt_assert_eq_u64(b->cpu_bytes - a->cpu_bytes, bytes);
+}
+
+static void test_virtio_blk_bounce(struct env *e)
+{
+	const uint64_t size = 16 * MiB, off = 4 * MiB;
+	struct counters c0, c1, c2;
+	struct blk_dmabuf_rw rw;
+	uint8_t *want, *old, *map;
+	struct query q;
+	struct bdev vb;
+	int fd;
+
+	igt_assert_f(e->m.vblk.serial[0],
+		     "the harness names no virtio-blk disk (P2P_VBLK)\n");
+	bdev_open(&vb, e->m.vblk.serial, e->m.vblk.image, NULL);
+	igt_assert(off + size <= VBLK_READ_SIZE);
+	igt_assert(VBLK_WRITE + size <= vb.size);
+
+	want = image_dup(vb.image, off, size);
+	old = image_dup(vb.image, VBLK_WRITE, size);
+	igt_assert(memcmp(want, old, size));
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	map = map_buf(fd, size);
+
+	read_counters(e, &c0);
+	blk_rw(&vb, fd, 0, 0, off, size, &rw);
+	read_counters(e, &c1);
+	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
+	igt_assert_eq_u64(rw.cpu_bytes, size);
+	assert_blk_bounce(&c0, &c1, size);
+	query(e->dev, fd, &q);
+	igt_info("after the bounced read: placement %s, %u attachment(s)\n",
+		 q.q.placement == DMA_BUF_P2P_PLACEMENT_BAR ? "bar" : "system",
+		 q.q.nr_attachments);
+	check_map(fd, map, want, size, "16 MiB bounced from virtio-blk");
+	if (q.q.placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		check_vram_file(e, fd, want, size,
+				"16 MiB bounced from virtio-blk");
+
+	/* And back out to another region of the disk. */
+	blk_rw(&vb, fd, BLK_DMABUF_WRITE, 0, VBLK_WRITE, size, &rw);
+	read_counters(e, &c2);
+	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
+	igt_assert_eq_u64(rw.cpu_bytes, size);
+	assert_blk_bounce(&c1, &c2, size);
+	check_image(&vb, VBLK_WRITE, want, size, "16 MiB bounced to virtio-blk");
+
+	fill_map(fd, map, old, size);
+	blk_rw(&vb, fd, BLK_DMABUF_WRITE, 0, VBLK_WRITE, size, &rw);
+	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
+	check_image(&vb, VBLK_WRITE, old, size, "restoring the slice");
+
+	munmap(map, size);
+	close(fd);
+	bdev_close(&vb);
+	free(old);
+	free(want);
+}
+
+#define BATCH_IOS	512
+#define BATCH_IO_SIZE	(4 * KiB)
+
+static void test_batch_qd32(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = BATCH_IOS * BATCH_IO_SIZE;
+	struct blk_dmabuf_io *ios = calloc(BATCH_IOS, sizeof(*ios));
+	struct blk_dmabuf_rw_batch b;
+	uint32_t slot[BATCH_IOS];
+	uint64_t state = 0xba7c4;
+	struct counters c0, c1;
+	uint8_t *img, *want, *map;
+	int fd;
+
+	igt_assert(ios);
+	/* Distinct buffer slots in a shuffled order, random device blocks. */
+	for (int i = 0; i < BATCH_IOS; i++)
+		slot[i] = i;
+	for (int i = BATCH_IOS - 1; i > 0; i--) {
+		int j = rnd(&state) % (i + 1);
+		uint32_t t = slot[i];
+
+		slot[i] = slot[j];
+		slot[j] = t;
+	}
+	for (int i = 0; i < BATCH_IOS; i++) {
+		ios[i].buf_offset = slot[i] * BATCH_IO_SIZE;
+		ios[i].dev_offset = rnd(&state) % (READ_SIZE / BATCH_IO_SIZE) *
+				    BATCH_IO_SIZE;
+		ios[i].length = BATCH_IO_SIZE;
+	}
+
+	img = image_dup(peer->image, 0, READ_SIZE);
+	want = xalloc(size);
+	for (int i = 0; i < BATCH_IOS; i++)
+		memcpy(want + ios[i].buf_offset, img + ios[i].dev_offset,
+		       BATCH_IO_SIZE);
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	map = map_buf(fd, size);
+	set_map(fd, map, 0x5a, size);
+
+	b = (struct blk_dmabuf_rw_batch){
+		.dmabuf_fd = fd,
+		.ios = (uintptr_t)ios,
+		.nr_ios = BATCH_IOS,
+		.queue_depth = 32,
+	};
+	read_counters(e, &c0);
+	igt_assert_eq(ioctl_err(peer->fd, BLKDMABUFRWBATCH, &b), 0);
+	read_counters(e, &c1);
+	igt_info("batch: path %u, maps %u, cpu_bytes %" PRIu64 "\n", b.path,
+		 b.maps, (uint64_t)b.cpu_bytes);
+	for (int i = 0; i < BATCH_IOS; i++)
+		igt_assert_f(!ios[i].result, "entry %d: result %d\n", i,
+			     ios[i].result);
+	igt_assert_eq_u32(b.path, BLK_DMABUF_PATH_NATIVE);
+	igt_assert_eq_u64(b.cpu_bytes, 0);
+	igt_assert_eq_u32(b.maps, 1);
+	assert_blk_native(&c0, &c1, size);
+
+	check_map(fd, map, want, size, "512 random 4 KiB reads");
+	check_vram_file(e, fd, want, size, "512 random 4 KiB reads");
+
+	munmap(map, size);
+	close(fd);
+	free(want);
+	free(img);
+	free(ios);
+}
+
+/* invalid-inputs ----------------------------------------------------- */
+
+#define INV_BUF_SIZE	(1 * MiB)
+
+enum { BUF_OK, BUF_CLOSED, BUF_NOT_DMABUF, BUF_RDONLY };
+enum { DEV_RW, DEV_RDONLY };
+enum { DIR_BOTH, DIR_READ, DIR_WRITE };
+
+struct rw_case {
+	const char *what;
+	int err;
+	int dir;
+	int buf;
+	int dev;
+	uint32_t flags;		/* beside the direction */
+	uint64_t buf_offset, dev_offset, length;
+	uint32_t path, maps;
+	uint64_t cpu_bytes;
+};
+
+struct batch_case {
+	const char *what;
+	int err;
+	int buf;
+	int dev;
+	uint32_t flags;
+	uint32_t nr_ios;		/* 0: two entries */
+	bool zero_nr;
+	uint32_t queue_depth;
+	uint32_t path, maps;
+	uint64_t cpu_bytes;
+	bool bad_ptr, null_ptr;
+	int entry;			/* which entry is changed, -1 none */
+	uint32_t e_flags, e_length, e_pad;
+	int32_t e_result;
+	uint64_t e_buf_offset, e_dev_offset;
+	bool e_set_offsets;
+};
+
+/* What the cases name: buffers (BUF_*), device fds (DEV_*), a bad pointer. */
+struct inv {
+	int buf[4];
+	int dev[2];
+	void *bad_ptr;
+};
+
+static void run_rw_case(const struct inv *iv, const struct rw_case *c)
+{
+	for (int d = 0; d < 2; d++) {
+		uint32_t dir = d ? BLK_DMABUF_WRITE : 0;
+		struct blk_dmabuf_rw rw = {
+			.dmabuf_fd = iv->buf[c->buf],
+			.flags = dir | c->flags,
+			.buf_offset = c->buf_offset,
+			.dev_offset = c->dev_offset,
+			.length = c->length,
+			.path = c->path,
+			.maps = c->maps,
+			.cpu_bytes = c->cpu_bytes,
+		};
+		int err;
+
+		if ((c->dir == DIR_READ && d) || (c->dir == DIR_WRITE && !d))
+			continue;
+		err = ioctl_err(iv->dev[c->dev], BLKDMABUFRW, &rw);
+		igt_info("BLKDMABUFRW %s, %s: %s\n", d ? "write" : "read",
+			 c->what, err ? strerror(-err) : "success");
+		igt_assert_f(err == -c->err, "%s (%s): got %s, expected %s\n",
+			     c->what, d ? "write" : "read",
+			     err ? strerror(-err) : "success",
+			     strerror(c->err));
+	}
+}
+
+static void run_batch_case(const struct inv *iv, const struct batch_case *c,
+			   uint64_t good_dev)
+{
+	static struct blk_dmabuf_io ios[BLK_DMABUF_BATCH_MAX + 1];
+	uint32_t nr = c->nr_ios ? c->nr_ios : 2;
+	struct blk_dmabuf_rw_batch b;
+	int err;
+
+	/* Valid entries: reads of 4 KiB into two buffer pages. */
+	memset(ios, 0, sizeof(ios));
+	for (uint32_t i = 0; i < BLK_DMABUF_BATCH_MAX + 1; i++) {
+		ios[i].buf_offset = (i % 2) * 4096;
+		ios[i].dev_offset = good_dev + (i % 2) * 4096;
+		ios[i].length = 4096;
+	}
+	if (c->entry >= 0) {
+		struct blk_dmabuf_io *io = &ios[c->entry];
+
+		io->flags = c->e_flags;
+		io->length = c->e_length;
+		io->__pad = c->e_pad;
+		io->result = c->e_result;
+		if (c->e_set_offsets) {
+			io->buf_offset = c->e_buf_offset;
+			io->dev_offset = c->e_dev_offset;
+		}
+	}
+	b = (struct blk_dmabuf_rw_batch){
+		.dmabuf_fd = iv->buf[c->buf],
+		.flags = c->flags,
+		.ios = c->null_ptr ? 0 : c->bad_ptr ? (uintptr_t)iv->bad_ptr :
+		       (uintptr_t)ios,
+		.nr_ios = c->zero_nr ? 0 : nr,
+		.queue_depth = c->queue_depth,
+		.path = c->path,
+		.maps = c->maps,
+		.cpu_bytes = c->cpu_bytes,
+	};
+	err = ioctl_err(iv->dev[c->dev], BLKDMABUFRWBATCH, &b);
+	igt_info("BLKDMABUFRWBATCH, %s: %s\n", c->what,
+		 err ? strerror(-err) : "success");
+	igt_assert_f(err == -c->err, "batch, %s: got %s, expected %s\n",
+		     c->what, err ? strerror(-err) : "success",
+		     strerror(c->err));
+}
+
+static void test_invalid_inputs(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t S = INV_BUF_SIZE, W = WRITE_INVALID;
+	struct blk_dmabuf_rw rw;
+	uint8_t *map, *pattern, *img_before;
+	uint64_t D, L;
+	struct inv iv;
+	char path[64];
+	int closed;
+
+	memset(&iv, 0, sizeof(iv));
+	iv.dev[DEV_RW] = peer->fd;
+	snprintf(path, sizeof(path), "/dev/%s", peer->name);
+	iv.dev[DEV_RDONLY] = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_fd(iv.dev[DEV_RDONLY]);
+	D = peer->size;
+	L = peer->lbs;
+	igt_assert(L >= 2 && L <= 4096);
+	igt_assert(W + 4 * MiB == D);	/* the slice ends the device */
+
+	iv.buf[BUF_OK] = alloc_buf(e->dev, &e->m.vram, S);
+	igt_assert_eq(__alloc(e->dev, &e->m.vram, S, O_RDONLY | O_CLOEXEC,
+			      &iv.buf[BUF_RDONLY]), 0);
+	iv.buf[BUF_NOT_DMABUF] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	igt_assert_fd(iv.buf[BUF_NOT_DMABUF]);
+	iv.bad_ptr = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	igt_assert(iv.bad_ptr != MAP_FAILED);
+
+	img_before = image_dup(peer->image, W, 4 * MiB);
+
+	/* Controls: the same calls with good input work (and change nothing). */
+	igt_assert_eq(__blk_rw(peer->fd, iv.buf[BUF_OK], 0, 0, W, 64 * KiB,
+			       &rw), 0);
+	igt_assert_eq(__blk_rw(peer->fd, iv.buf[BUF_OK], BLK_DMABUF_WRITE, 0,
+			       W, 64 * KiB, &rw), 0);
+	igt_assert_eq(__blk_rw(iv.dev[DEV_RDONLY], iv.buf[BUF_OK], 0, 0, W,
+			       64 * KiB, &rw), 0);
+	{
+		struct batch_case good = { .what = "good", .entry = -1 };
+
+		run_batch_case(&iv, &good, W);
+	}
+	check_image(peer, W, img_before, 4 * MiB, "after the good calls");
+
+	/* From here on nothing may move. */
+	map = map_buf(iv.buf[BUF_OK], S);
+	pattern = xalloc(S);
+	p2p_fill_pattern(pattern, S, 0x30000);
+	fill_map(iv.buf[BUF_OK], map, pattern, S);
+	/* A number that was an fd a moment ago; nothing opens one until the end. */
+	closed = dup(iv.buf[BUF_NOT_DMABUF]);
+	igt_assert_fd(closed);
+	close(closed);
+	iv.buf[BUF_CLOSED] = closed;
+
+	{
+/* Good values but for what the case changes; direction, buffer, device 0. */
+#define AT_W		.dev_offset = W, .length = 4096
+		const struct rw_case rw_cases[] = {
+			{ .what = "closed dma-buf fd", .err = EBADF,
+			  .buf = BUF_CLOSED, AT_W },
+			{ .what = "fd not a dma-buf", .err = EINVAL,
+			  .buf = BUF_NOT_DMABUF, AT_W },
+			{ .what = "unknown flag 1 << 1", .err = EINVAL,
+			  .flags = 1u << 1, AT_W },
+			{ .what = "unknown flag 1 << 31", .err = EINVAL,
+			  .flags = 1u << 31, AT_W },
+			{ .what = "path (out) set", .err = EINVAL,
+			  .path = BLK_DMABUF_PATH_NATIVE, AT_W },
+			{ .what = "maps (out) set", .err = EINVAL, .maps = 1, AT_W },
+			{ .what = "cpu_bytes (out) set", .err = EINVAL,
+			  .cpu_bytes = 4096, AT_W },
+			{ .what = "zero length", .err = EINVAL, .dev_offset = W },
+			{ .what = "device offset not block aligned",
+			  .err = EINVAL, .dev_offset = W + L / 2, .length = 4096 },
+			{ .what = "buffer offset not block aligned",
+			  .err = EINVAL, .buf_offset = L / 2, AT_W },
+			{ .what = "length not block aligned", .err = EINVAL,
+			  .dev_offset = W, .length = 4096 + L / 2 },
+			{ .what = "buffer range past its end", .err = ERANGE,
+			  .buf_offset = S - 4096, .dev_offset = W, .length = 8192 },
+			{ .what = "buffer offset at its end", .err = ERANGE,
+			  .buf_offset = S, AT_W },
+			{ .what = "length over the buffer", .err = ERANGE,
+			  .dev_offset = W, .length = S + 4096 },
+			{ .what = "device range past its end", .err = ERANGE,
+			  .dev_offset = D - 4096, .length = 8192 },
+			{ .what = "device offset at its end", .err = ERANGE,
+			  .dev_offset = D, .length = 4096 },
+			{ .what = "device offset + length overflows",
+			  .err = ERANGE, .dev_offset = ~(L - 1), .length = 4096 },
+			{ .what = "buffer offset + length overflows",
+			  .err = ERANGE, .buf_offset = ~(L - 1), AT_W },
+			{ .what = "length overflows", .err = ERANGE,
+			  .buf_offset = 4096, .dev_offset = W,
+			  .length = ~(L - 1) },
+			{ .what = "write to a device opened O_RDONLY",
+			  .err = EBADF, .dir = DIR_WRITE, .dev = DEV_RDONLY, AT_W },
+			{ .what = "read into a dma-buf opened O_RDONLY",
+			  .err = EACCES, .dir = DIR_READ, .buf = BUF_RDONLY, AT_W },
+		};
+#undef AT_W
+		const uint32_t MAX = BLK_DMABUF_BATCH_MAX;
+		/* Entries: valid 4 KiB reads; .entry says which one changes. */
+		const struct batch_case batch_cases[] = {
+			{ .what = "closed dma-buf fd", .err = EBADF,
+			  .buf = BUF_CLOSED, .entry = -1 },
+			{ .what = "fd not a dma-buf", .err = EINVAL,
+			  .buf = BUF_NOT_DMABUF, .entry = -1 },
+			{ .what = "flags set", .err = EINVAL, .flags = 1,
+			  .entry = -1 },
+			{ .what = "path (out) set", .err = EINVAL,
+			  .path = BLK_DMABUF_PATH_NATIVE, .entry = -1 },
+			{ .what = "maps (out) set", .err = EINVAL, .maps = 1,
+			  .entry = -1 },
+			{ .what = "cpu_bytes (out) set", .err = EINVAL,
+			  .cpu_bytes = 1, .entry = -1 },
+			{ .what = "nr_ios 0", .err = EINVAL, .zero_nr = true,
+			  .entry = -1 },
+			{ .what = "nr_ios over BLK_DMABUF_BATCH_MAX",
+			  .err = EINVAL, .nr_ios = MAX + 1, .entry = -1 },
+			{ .what = "queue_depth over BLK_DMABUF_BATCH_MAX",
+			  .err = EINVAL, .queue_depth = MAX + 1, .entry = -1 },
+			{ .what = "ios unmapped", .err = EFAULT, .bad_ptr = true,
+			  .entry = -1 },
+			{ .what = "ios NULL", .err = EFAULT, .null_ptr = true,
+			  .entry = -1 },
+			{ .what = "entry padding set", .err = EINVAL, .entry = 1,
+			  .e_length = 4096, .e_pad = 1 },
+			{ .what = "entry result (out) set", .err = EINVAL,
+			  .entry = 1, .e_length = 4096, .e_result = -5 },
+			{ .what = "entry unknown flag", .err = EINVAL, .entry = 1,
+			  .e_length = 4096, .e_flags = 1u << 1 },
+			{ .what = "entry zero length", .err = EINVAL, .entry = 1,
+			  .e_length = 0 },
+			{ .what = "entry length not block aligned", .err = EINVAL,
+			  .entry = 1, .e_length = 4096 + L / 2 },
+			{ .what = "entry device offset not block aligned",
+			  .err = EINVAL, .entry = 1, .e_length = 4096,
+			  .e_set_offsets = true, .e_dev_offset = W + L / 2 },
+			{ .what = "entry past the buffer's end", .err = ERANGE,
+			  .entry = 1, .e_length = 4096, .e_set_offsets = true,
+			  .e_buf_offset = S, .e_dev_offset = W },
+			{ .what = "entry past the device's end", .err = ERANGE,
+			  .entry = 1, .e_length = 8192, .e_set_offsets = true,
+			  .e_dev_offset = D - 4096 },
+			{ .what = "entry device offset overflows", .err = ERANGE,
+			  .entry = 1, .e_length = 4096, .e_set_offsets = true,
+			  .e_dev_offset = ~(L - 1) },
+			/* The last of many valid entries is bad: none runs. */
+			{ .what = "last of 4096 entries bad", .err = EINVAL,
+			  .nr_ios = MAX, .entry = MAX - 1, .e_length = 4096,
+			  .e_pad = 1 },
+			{ .what = "write entry to a device opened O_RDONLY",
+			  .err = EBADF, .dev = DEV_RDONLY, .entry = 1,
+			  .e_length = 4096, .e_flags = BLK_DMABUF_WRITE },
+			{ .what = "read entries into a dma-buf opened O_RDONLY",
+			  .err = EACCES, .buf = BUF_RDONLY, .entry = -1 },
+		};
+
+		for (size_t i = 0; i < sizeof(rw_cases) / sizeof(rw_cases[0]); i++)
+			run_rw_case(&iv, &rw_cases[i]);
+		for (size_t i = 0;
+		     i < sizeof(batch_cases) / sizeof(batch_cases[0]); i++)
+			run_batch_case(&iv, &batch_cases[i], W);
+	}
+	{
+		/* Entry 0 a valid write of the pattern, entry 1 bad. */
+		struct blk_dmabuf_io ios[2] = {
+			{ .buf_offset = 0, .dev_offset = W, .length = 64 * KiB,
+			  .flags = BLK_DMABUF_WRITE },
+			{ .buf_offset = 0, .dev_offset = W + L / 2,
+			  .length = 4096, .flags = BLK_DMABUF_WRITE },
+		};
+		struct blk_dmabuf_rw_batch b = {
+			.dmabuf_fd = iv.buf[BUF_OK],
+			.ios = (uintptr_t)ios,
+			.nr_ios = 2,
+		};
+
+		igt_assert_eq(ioctl_err(peer->fd, BLKDMABUFRWBATCH, &b),
+			      -EINVAL);
+	}
+
+	/* Nothing moved: the buffer, its VRAM and the device are as before. */
+	check_map(iv.buf[BUF_OK], map, pattern, S, "the buffer after bad calls");
+	check_vram_file(e, iv.buf[BUF_OK], pattern, S,
+			"the buffer after bad calls");
+	check_image(peer, W, img_before, 4 * MiB, "the device after bad calls");
+
+	munmap(iv.bad_ptr, 4096);
+	munmap(map, S);
+	close(iv.buf[BUF_OK]);
+	close(iv.buf[BUF_RDONLY]);
+	close(iv.buf[BUF_NOT_DMABUF]);
+	close(iv.dev[DEV_RDONLY]);
+	free(pattern);
+	free(img_before);
+}
+
+/* Streams ------------------------------------------------------------ */
+
+#define STREAM_BUF	(64 * MiB)
+#define STREAM_CHUNK	(1 * MiB)
+#define STREAM_SLOTS	(STREAM_BUF / STREAM_CHUNK)
+#define SLOT_ZERO	(-1ll)
+#define SLOT_UNDEFINED	(-2ll)
+
+struct stream {
+	const struct bdev *b;
+	int fd;
+	const uint8_t *map;
+	const uint8_t *img;		/* the read region */
+	uint64_t seed;
+	int allowed_err;		/* besides success; 0 for none */
+	atomic_bool stop;
+	atomic_long calls, ok, allowed, failed, mismatches, anomalies;
+	atomic_long maps;
+	atomic_int last_err;
+	long long slot[STREAM_SLOTS];	/* device offset each slot holds */
+	char first_mismatch[160];
+};
+
+static void *stream_reader(void *arg)
+{
+	struct stream *s = arg;
+	uint64_t state = s->seed;
+
+	while (!atomic_load(&s->stop)) {
+		uint64_t bi = rnd(&state) % STREAM_SLOTS;
+		uint64_t doff = rnd(&state) %
+				((READ_SIZE - STREAM_CHUNK) / 4096 + 1) * 4096;
+		struct blk_dmabuf_rw rw;
+		int err;
+
+		err = __blk_rw(s->b->fd, s->fd, 0, bi * STREAM_CHUNK, doff,
+			       STREAM_CHUNK, &rw);
+		atomic_fetch_add(&s->calls, 1);
+		if (err) {
+			s->slot[bi] = SLOT_UNDEFINED;
+			atomic_store(&s->last_err, -err);
+			if (s->allowed_err && err == -s->allowed_err)
+				atomic_fetch_add(&s->allowed, 1);
+			else
+				atomic_fetch_add(&s->failed, 1);
+			continue;
+		}
+		if (rw.path != BLK_DMABUF_PATH_NATIVE || rw.cpu_bytes)
+			atomic_fetch_add(&s->anomalies, 1);
+		atomic_fetch_add(&s->maps, rw.maps);
+		s->slot[bi] = doff;
+		if (memcmp(s->map + bi * STREAM_CHUNK, s->img + doff,
+			   STREAM_CHUNK)) {
+			if (!atomic_fetch_add(&s->mismatches, 1))
+				snprintf(s->first_mismatch,
+					 sizeof(s->first_mismatch),
+					 "buffer MiB %" PRIu64 " after reading "
+					 "device offset %#" PRIx64, bi, doff);
+		}
+		atomic_fetch_add(&s->ok, 1);
+	}
+	return NULL;
+}
+
+/* Wait until the stream has @n more successful chunks than @since. */
+static bool stream_wait(struct stream *s, long since, long n, double timeout)
+{
+	double end = now_s() + timeout;
+
+	while (atomic_load(&s->ok) < since + n) {
+		if (now_s() > end)
+			return false;
+		sleep_ms(5);
+	}
+	return true;
+}
+
+static void stream_start(struct env *e, struct stream *s, pthread_t *th,
+			 uint64_t seed, int allowed_err)
+{
+	memset(s, 0, sizeof(*s));
+	s->b = &e->nvme[PEER];
+	s->img = image_dup(s->b->image, 0, READ_SIZE);
+	s->fd = alloc_buf(e->dev, &e->m.vram, STREAM_BUF);
+	s->map = map_buf(s->fd, STREAM_BUF);
+	s->seed = seed;
+	s->allowed_err = allowed_err;
+	for (int i = 0; i < (int)STREAM_SLOTS; i++)
+		s->slot[i] = SLOT_ZERO;	/* new buffers come cleared */
+	igt_assert_eq(pthread_create(th, NULL, stream_reader, s), 0);
+}
+
+static void stream_stop(struct stream *s, pthread_t th)
+{
+	atomic_store(&s->stop, true);
+	igt_assert_eq(pthread_join(th, NULL), 0);
+	igt_info("stream: %ld calls, %ld verified, %ld failed with %s "
+		 "(allowed), %ld other failures (last errno %d), %ld mismatches, "
+		 "%ld path/cpu_bytes anomalies, %ld mappings made\n",
+		 atomic_load(&s->calls), atomic_load(&s->ok),
+		 atomic_load(&s->allowed),
+		 s->allowed_err ? strerror(s->allowed_err) : "-",
+		 atomic_load(&s->failed), atomic_load(&s->last_err),
+		 atomic_load(&s->mismatches), atomic_load(&s->anomalies),
+		 atomic_load(&s->maps));
+}
+
+/* The whole buffer as the stream left it, through mmap and the VRAM file. */
+static void stream_check_final(struct env *e, struct stream *s)
+{
+	uint8_t *want = xalloc(STREAM_BUF), *got = xalloc(STREAM_BUF);
+	const uint8_t *map = s->map;
+	int undefined = 0;
+
+	for (int i = 0; i < (int)STREAM_SLOTS; i++) {
+		uint8_t *w = want + i * STREAM_CHUNK;
+
+		if (s->slot[i] == SLOT_ZERO)
+			memset(w, 0, STREAM_CHUNK);
+		else if (s->slot[i] >= 0)
+			memcpy(w, s->img + s->slot[i], STREAM_CHUNK);
+	}
+	/* Slots whose last read failed hold undefined bytes: not compared. */
+	cpu_access(s->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	memcpy(got, map, STREAM_BUF);
+	cpu_access(s->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	for (int i = 0; i < (int)STREAM_SLOTS; i++)
+		if (s->slot[i] == SLOT_UNDEFINED) {
+			memcpy(want + i * STREAM_CHUNK, got + i * STREAM_CHUNK,
+			       STREAM_CHUNK);
+			undefined++;
+		}
+	igt_info("final check: %d of %d slots left undefined by failed reads\n",
+		 undefined, (int)STREAM_SLOTS);
+	check_bytes(got, want, STREAM_BUF, "the buffer after the stream");
+	check_vram_file(e, s->fd, want, STREAM_BUF,
+			"the buffer after the stream");
+	free(got);
+	free(want);
+}
+
+static void stream_free(struct stream *s)
+{
+	munmap((void *)s->map, STREAM_BUF);
+	close(s->fd);
+	free((void *)s->img);
+}
+
+#define MIGRATIONS 20
+
+static void test_migrate_during_stream(struct env *e)
+{
+	struct counters c0, c1;
+	int mig_err[MIGRATIONS] = { 0 }, mig_ok = 0;
+	bool progressed = true;
+	struct stream s;
+	struct query q;
+	pthread_t th;
+
+	read_counters(e, &c0);
+	stream_start(e, &s, &th, 0x5eed0001, 0);
+	for (int i = 0; i < MIGRATIONS && progressed; i++) {
+		long since = atomic_load(&s.ok);
+
+		/* Reads between moves: each move finds a live mapping. */
+		progressed = stream_wait(&s, since, 2, 30);
+		if (!progressed)
+			break;
+		mig_err[i] = __migrate(e->dev, s.fd, i % 2 ?
+				       DMA_BUF_P2P_PLACEMENT_BAR :
+				       DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		mig_ok += !mig_err[i];
+	}
+	if (progressed)
+		progressed = stream_wait(&s, atomic_load(&s.ok), 2, 30);
+	stream_stop(&s, th);
+	read_counters(e, &c1);
+
+	igt_info("%d of %d moves done; importer invalidations +%lld, "
+		 "maps +%lld\n", mig_ok, MIGRATIONS,
+		 c1.invalidations - c0.invalidations, c1.maps - c0.maps);
+	igt_assert_f(progressed, "the stream stalled (%ld verified chunks)\n",
+		     atomic_load(&s.ok));
+	for (int i = 0; i < MIGRATIONS; i++)
+		igt_assert_f(!mig_err[i], "move %d to %s: %s\n", i,
+			     i % 2 ? "the BAR" : "system memory",
+			     strerror(-mig_err[i]));
+	igt_assert_f(!atomic_load(&s.failed), "%ld reads failed, last: %s\n",
+		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
+	igt_assert_f(!atomic_load(&s.mismatches),
+		     "%ld chunks read wrong bytes; first: %s\n",
+		     atomic_load(&s.mismatches), s.first_mismatch);
+	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	/* Every move invalidated the live mapping; the next read remapped. */
+	igt_assert_f(c1.invalidations - c0.invalidations >= MIGRATIONS,
+		     "%lld invalidations for %d moves\n",
+		     c1.invalidations - c0.invalidations, MIGRATIONS);
+	igt_assert_f(atomic_load(&s.maps) >= MIGRATIONS + 1,
+		     "%ld mappings made for %d moves\n", atomic_load(&s.maps),
+		     MIGRATIONS);
+
+	query(e->dev, s.fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u64(q.q.migrations_to_system, MIGRATIONS / 2);
+	igt_assert_eq_u64(q.q.migrations_to_bar, MIGRATIONS / 2);
+	stream_check_final(e, &s);
+	stream_free(&s);
+}
+
+#define RESETS 3
+
+static void test_reset_during_stream(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	char ctrl[64], path[PATH_MAX];
+	bool reset_ok[RESETS] = { false }, progressed = true;
+	long after[RESETS] = { 0 };
+	struct stream s;
+	pthread_t th;
+
+	igt_assert(p2p_nvme_ctrl_by_serial(peer->serial, ctrl, sizeof(ctrl)));
+	snprintf(path, sizeof(path), "/sys/class/nvme/%s/reset_controller",
+		 ctrl);
+
+	/* A read the reset aborts may fail with EIO; nothing else may. */
+	stream_start(e, &s, &th, 0x5eed0002, EIO);
+	for (int i = 0; i < RESETS && progressed; i++) {
+		long since;
+
+		progressed = stream_wait(&s, atomic_load(&s.ok), 2, 30);
+		if (!progressed)
+			break;
+		reset_ok[i] = p2p_sysfs_write(path, "1");
+		/* It goes on after the reset. */
+		since = atomic_load(&s.ok);
+		progressed = stream_wait(&s, since, 3, 30);
+		after[i] = atomic_load(&s.ok) - since;
+	}
+	stream_stop(&s, th);
+
+	for (int i = 0; i < RESETS; i++)
+		igt_info("reset %d of %s: %s, then %ld verified chunks\n", i,
+			 ctrl, reset_ok[i] ? "done" : "failed", after[i]);
+	igt_assert_f(progressed, "the stream stalled after a reset (%ld "
+		     "verified chunks)\n", atomic_load(&s.ok));
+	for (int i = 0; i < RESETS; i++)
+		igt_assert_f(reset_ok[i], "writing %s failed\n", path);
+	igt_assert_f(!atomic_load(&s.failed),
+		     "%ld reads failed with something other than EIO, last: %s\n",
+		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
+	igt_assert_f(!atomic_load(&s.mismatches),
+		     "%ld chunks read wrong bytes; first: %s\n",
+		     atomic_load(&s.mismatches), s.first_mismatch);
+	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	stream_check_final(e, &s);
+	stream_free(&s);
+}
+
+/* Polls until the importer holds @imports imports and @ino is gone. */
+static double wait_released(ino_t ino, long long imports, double timeout)
+{
+	double start = now_s();
+
+	do {
+		if (stats_key(IMPORT_STATS, "imports") <= imports &&
+		    (!ino || !buffer_entry(ino, NULL, 0)))
+			return now_s() - start;
+		sleep_ms(50);
+	} while (now_s() - start < timeout);
+	return -1;
+}
+
+static void test_cache_released_on_close(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = 4 * MiB;
+	struct blk_dmabuf_rw rw;
+	char entry[4096], want[128];
+	struct query q;
+	long long base;
+	double t;
+	ino_t ino;
+	int fd, fd2;
+
+	/* Imports cached by earlier tests' buffers go away first. */
+	t = wait_released(0, 0, 5);
+	igt_assert_f(t >= 0, "%lld imports still cached 5 s after the "
+		     "earlier tests\n", stats_key(IMPORT_STATS, "imports"));
+	base = stats_key(IMPORT_STATS, "imports");
+
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	ino = fd_ino(fd);
+	blk_rw(peer, fd, 0, 0, 0, MiB, &rw);
+	assert_native(&rw, 1);
+	igt_assert_eq_u64(stats_key(IMPORT_STATS, "imports"), base + 1);
+	query(e->dev, fd, &q);
+	snprintf(want, sizeof(want), "  attachment %s ",
+		 find_attachment(&q, peer->pci)->device);
+	igt_assert(buffer_entry(ino, entry, sizeof(entry)));
+	igt_assert_f(strstr(entry, want), "no '%s' in\n%s", want, entry);
+
+	/* Another fd keeps it: still cached 3 s after the first closes. */
+	fd2 = dup(fd);
+	igt_assert_fd(fd2);
+	close(fd);
+	sleep(3);
+	igt_assert_eq_u64(stats_key(IMPORT_STATS, "imports"), base + 1);
+	igt_assert(buffer_entry(ino, NULL, 0));
+	blk_rw(peer, fd2, 0, MiB, 0, MiB, &rw);
+	assert_native(&rw, 0);
+
+	/* The last fd closes: the import and the buffer go within 3 s. */
+	close(fd2);
+	t = wait_released(ino, base, 3);
+	igt_assert_f(t >= 0, "3 s after the last close: %lld imports "
+		     "(expected %lld), buffer %s\n",
+		     stats_key(IMPORT_STATS, "imports"), base,
+		     buffer_entry(ino, NULL, 0) ? "still listed" : "gone");
+	igt_info("import and buffer released %.2f s after the last close\n",
+		 t);
+}
+
+igt_main
+{
+	struct env e = { .dev = -1 };
+
+	for (int i = 0; i < 3; i++)
+		e.nvme[i].fd = -1;
+
+	igt_fixture {
+		p2p_machine_load(&e.m);
+		e.dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+		igt_assert_f(e.dev >= 0, "cannot open /dev/dma-buf-p2p: %m\n");
+		for (int i = 0; i < 3; i++)
+			bdev_open(&e.nvme[i], e.m.nvme[i].serial,
+				  e.m.nvme[i].image, &e.m.nvme[i].pci);
+	}
+
+	igt_describe("64 MiB from the NVMe in the VRAM's switch straight into "
+		     "a VRAM BAR buffer: native path, no CPU copy anywhere, the "
+		     "buffer stays in the BAR with the topology's P2P mode, the "
+		     "bytes are in the mmap and the VRAM file; a second read "
+		     "uses the cached mapping.");
+	igt_subtest("nvme-read-into-vram-p2p")
+		test_nvme_read_vram(&e);
+
+	igt_describe("16 MiB from a VRAM BAR buffer to the NVMe, checked on "
+		     "the disk image, then restored.");
+	igt_subtest("vram-write-to-nvme")
+		test_vram_write_nvme(&e);
+
+	igt_describe("NVMe to NVMe through the CMB: peer0 into a CMB buffer, "
+		     "then out to far0 (or cmb0 itself where far0 cannot reach "
+		     "the CMB); the target image holds the source's bytes.");
+	igt_subtest("cmb-relay")
+		test_cmb_relay(&e);
+
+	igt_describe("The NVMe behind the other root port reads into a VRAM "
+		     "buffer: through the host bridge where the CPU allows it, "
+		     "else the buffer moves to system memory and QUERY and "
+		     "debugfs say why; the data is right either way.");
+	igt_subtest("far-nvme")
+		test_far_nvme(&e);
+
+	igt_describe("A vgem PRIME buffer as target: NVMe reads into it "
+		     "natively, checked through its mmap, and writes from it "
+		     "reach the disk image.");
+	igt_subtest("vgem-target")
+		test_vgem_target(&e);
+
+	igt_describe("A udmabuf (sealed memfd) as target: NVMe reads land in "
+		     "the memfd's pages, writes from it reach the disk image.");
+	igt_subtest("udmabuf-target")
+		test_udmabuf_target(&e);
+
+	igt_describe("A system dma-heap buffer as target: NVMe reads into it, "
+		     "writes from it reach the disk image.");
+	igt_subtest("system-heap-target")
+		test_system_heap_target(&e);
+
+	igt_describe("virtio-blk has no native support: reads into and writes "
+		     "from a VRAM buffer take the bounce path, the CPU copies "
+		     "exactly the bytes moved, and the data is right on both "
+		     "sides.");
+	igt_subtest("virtio-blk-bounce")
+		test_virtio_blk_bounce(&e);
+
+	igt_describe("BLKDMABUFRWBATCH: 512 random 4 KiB reads at queue depth "
+		     "32 into distinct buffer offsets all succeed and each lands "
+		     "where it belongs.");
+	igt_subtest("batch-qd32")
+		test_batch_qd32(&e);
+
+	igt_describe("Both ioctls reject every kind of bad input with the "
+		     "documented errno, and nothing moves: the buffer and the "
+		     "disk keep their bytes.");
+	igt_subtest("invalid-inputs")
+		test_invalid_inputs(&e);
+
+	igt_describe("Random 1 MiB reads into a 64 MiB VRAM buffer while it "
+		     "moves between the BAR and system memory 20 times: every "
+		     "read succeeds with the right bytes, every move invalidates "
+		     "the NVMe's mapping and the next read remaps.");
+	igt_subtest("migrate-during-stream")
+		test_migrate_during_stream(&e);
+
+	igt_describe("The same stream while the NVMe controller is reset three "
+		     "times: every read that succeeds has the right bytes, and "
+		     "the stream goes on after each reset.");
+	igt_subtest("reset-during-stream")
+		test_reset_during_stream(&e);
+
+	igt_describe("The importer's cached mapping holds a dma-buf only while "
+		     "an fd of it is open: after the last close the import and "
+		     "the buffer are gone within 3 s.");
+	igt_subtest("cache-released-on-close")
+		test_cache_released_on_close(&e);
+
+	igt_fixture {
+		for (int i = 0; i < 3; i++)
+			bdev_close(&e.nvme[i]);
+		close(e.dev);
+	}
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Block I/O between a block device and a DMA-BUF, by file descriptor.
+ *
+ * Both ioctls are issued on an open block device (a whole disk or a
+ * partition) and name the DMA-BUF by fd.  Data moves between the device and
+ * the buffer without passing through user memory: drivers that support it
+ * (nvme-pci) DMA straight to or from the buffer through a mapping made once
+ * per (buffer, device) and cached; every other driver is served through
+ * system pages that the CPU copies to or from the buffer (the bounce path).
+ *
+ * Every struct is a multiple of 8 bytes.  Fields marked "out" must be zero on
+ * input; flags must hold only published bits; anything else is EINVAL.
+ *
+ * Errors shared by both ioctls:
+ *   EBADF       @dmabuf_fd is not an open file
+ *   EINVAL      @dmabuf_fd is not a DMA-BUF; unknown flags; non-zero padding
+ *               or out fields; a zero length; an offset or length not a
+ *               multiple of the device's logical block size
+ *   ERANGE      a range reaches past the end of the buffer or the device,
+ *               or offset + length overflows
+ *   EBADF       a write to a device not opened for writing
+ *   EACCES      a read from the device into a buffer whose fd is not open
+ *               for writing
+ *   EOPNOTSUPP  the device carries integrity metadata or is zoned
+ *   EIO         the device reported an error; data in the range is undefined
+ *   EINTR       a fatal signal arrived; I/O already started was waited for
+ */
+#ifndef _UAPI_LINUX_BLK_DMABUF_H
+#define _UAPI_LINUX_BLK_DMABUF_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Write the buffer's bytes to the device; without it, read into the buffer. */
+#define BLK_DMABUF_WRITE		(1U << 0)
+
+/* The device DMAed the buffer's memory itself (peer-to-peer or not). */
+#define BLK_DMABUF_PATH_NATIVE		1
+/* The data went through system pages and the CPU copied it. */
+#define BLK_DMABUF_PATH_BOUNCE		2
+
+/**
+ * struct blk_dmabuf_rw - one synchronous transfer
+ * @dmabuf_fd: the DMA-BUF
+ * @flags: BLK_DMABUF_WRITE or 0
+ * @buf_offset: byte offset into the buffer
+ * @dev_offset: byte offset into the block device (or partition)
+ * @length: bytes to move; split into as many requests as the device needs,
+ *	all in flight at once
+ * @path: out: BLK_DMABUF_PATH_*
+ * @maps: out: device mappings of the buffer this call had to create (0 when
+ *	the cached one was still valid)
+ * @cpu_bytes: out: bytes the CPU copied on behalf of this call
+ *
+ * Returns 0 once every byte has moved, or -1 with errno set.
+ */
+struct blk_dmabuf_rw {
+	__s32 dmabuf_fd;
+	__u32 flags;
+	__u64 buf_offset;
+	__u64 dev_offset;
+	__u64 length;
+	__u32 path;
+	__u32 maps;
+	__u64 cpu_bytes;
+};
+
+/**
+ * struct blk_dmabuf_io - one entry of a batch
+ * @buf_offset: byte offset into the buffer
+ * @dev_offset: byte offset into the block device
+ * @length: bytes, at most 1 GiB
+ * @flags: BLK_DMABUF_WRITE or 0
+ * @result: out: 0, or a negative errno for this entry's I/O
+ * @__pad: must be 0
+ */
+struct blk_dmabuf_io {
+	__u64 buf_offset;
+	__u64 dev_offset;
+	__u32 length;
+	__u32 flags;
+	__s32 result;
+	__u32 __pad;
+};
+
+/* Most entries one batch takes. */
+#define BLK_DMABUF_BATCH_MAX		4096
+/* Queue depth used when @queue_depth is 0. */
+#define BLK_DMABUF_DEFAULT_QD		32
+
+/**
+ * struct blk_dmabuf_rw_batch - many independent transfers, many in flight
+ * @dmabuf_fd: the DMA-BUF every entry uses
+ * @flags: must be 0
+ * @ios: user pointer to @nr_ios struct blk_dmabuf_io
+ * @nr_ios: 1 to BLK_DMABUF_BATCH_MAX
+ * @queue_depth: entries kept in flight at once, 1 to BLK_DMABUF_BATCH_MAX;
+ *	0 means BLK_DMABUF_DEFAULT_QD
+ * @path: out: BLK_DMABUF_PATH_*
+ * @maps: out: as in struct blk_dmabuf_rw
+ * @cpu_bytes: out: as in struct blk_dmabuf_rw
+ *
+ * Every entry is validated before any I/O starts; an invalid entry fails the
+ * whole call with its errno and nothing moves.  Then entries are issued in
+ * order, at most @queue_depth at a time, and each entry's @result is written
+ * back.  The call returns 0 when every entry succeeded, -1 with errno EIO
+ * when any failed (see the results), or another errno when the batch could
+ * not run (its results are then not written).
+ */
+struct blk_dmabuf_rw_batch {
+	__s32 dmabuf_fd;
+	__u32 flags;
+	__u64 ios;
+	__u32 nr_ios;
+	__u32 queue_depth;
+	__u32 path;
+	__u32 maps;
+	__u64 cpu_bytes;
+};
+
+#define BLKDMABUFRW		_IOWR(0x12, 144, struct blk_dmabuf_rw)
+#define BLKDMABUFRWBATCH	_IOWR(0x12, 145, struct blk_dmabuf_rw_batch)
+
+#endif /* _UAPI_LINUX_BLK_DMABUF_H */
