@@ -544,7 +544,7 @@ static void read_counters(const struct env *e, struct counters *c)
 	c->maps = stats_key(IMPORT_STATS, "maps");
 	c->invalidations = stats_key(IMPORT_STATS, "invalidations");
 	c->cpu_bytes = stats_key(IMPORT_STATS, "cpu_bytes");
-	c->native_bios = stats_key(BLK_STATS, "native_bios");
+	c->native_bios = stats_key(BLK_STATS, "native_requests");
 	c->native_bytes = stats_key(BLK_STATS, "native_bytes");
 	c->bounce_bios = stats_key(BLK_STATS, "bounce_bios");
 	c->bounce_bytes = stats_key(BLK_STATS, "bounce_bytes");
@@ -558,7 +558,7 @@ static void assert_blk_native(const struct counters *a,
 {
 	igt_assert_eq_u64(b->native_bytes - a->native_bytes, bytes);
 	igt_assert_f(b->native_bios > a->native_bios,
-		     "native_bios did not grow\n");
+		     "native_requests did not grow\n");
 	igt_assert_eq_u64(b->bounce_bytes - a->bounce_bytes, 0);
 	igt_assert_eq_u64(b->bounce_bios - a->bounce_bios, 0);
 	/* Nothing went through the importer's CPU helpers. */

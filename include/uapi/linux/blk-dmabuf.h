@@ -13,18 +13,27 @@
  * input; flags must hold only published bits; anything else is EINVAL.
  *
  * Errors shared by both ioctls:
- *   EBADF       @dmabuf_fd is not an open file
+ *   EBADF       @dmabuf_fd is not an open file, or a write was asked of a
+ *               block device not opened for writing
  *   EINVAL      @dmabuf_fd is not a DMA-BUF; unknown flags; non-zero padding
  *               or out fields; a zero length; an offset or length not a
  *               multiple of the device's logical block size
  *   ERANGE      a range reaches past the end of the buffer or the device,
  *               or offset + length overflows
- *   EBADF       a write to a device not opened for writing
+ *   EPERM       a write to a read-only device
  *   EACCES      a read from the device into a buffer whose fd is not open
  *               for writing
  *   EOPNOTSUPP  the device carries integrity metadata or is zoned
+ *   EFAULT      the argument (or a batch's entries) cannot be accessed
  *   EIO         the device reported an error; data in the range is undefined
+ *   ETIMEDOUT   the buffer's other users (fences) did not finish in 10 s
  *   EINTR       a fatal signal arrived; I/O already started was waited for
+ *
+ * The device DMAs the buffer itself when its driver supports it and the
+ * buffer's exporter maps it for the device (peer-to-peer where the device
+ * reaches the memory; an exporter such as dma-buf P2P may first move the
+ * buffer to system memory for a device that cannot).  Otherwise the call
+ * takes the bounce path.  Both are reported in the out fields.
  */
 #ifndef _UAPI_LINUX_BLK_DMABUF_H
 #define _UAPI_LINUX_BLK_DMABUF_H
