@@ -16,6 +16,9 @@ KOBJ	:= $(BUILD)/obj
 MODROOT	:= $(BUILD)/modroot
 MESON	:= $(BUILD)/meson
 FRAGMENTS := $(TOP)/config/p2p.config
+# The pin variant: the same kernel with CONFIG_DMABUF_MOVE_NOTIFY off.
+KOBJ_PIN := $(BUILD)/obj-pin
+MODROOT_PIN := $(BUILD)/modroot-pin
 JOBS	?= $(shell nproc)
 MODE	?= epyc
 
@@ -25,12 +28,21 @@ MODE	?= epyc
 # its output does not depend on it, so it stays out of the hash.
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_IGNOREOPTIONS := -fmacro-prefix-map=*
-KMAKE	:= $(MAKE) -C $(KSRC) O=$(KOBJ) CC="ccache gcc" \
-	   KBUILD_BUILD_TIMESTAMP=2024-01-01 KBUILD_BUILD_USER=p2p \
-	   KBUILD_BUILD_HOST=p2p
+KMAKE_ARGS := -C $(KSRC) CC="ccache gcc" KBUILD_BUILD_TIMESTAMP=2024-01-01 \
+	   KBUILD_BUILD_USER=p2p KBUILD_BUILD_HOST=p2p
 
-.PHONY: all deps kernel userspace build vm shell vm-run check demo \
-	clean distclean
+# $(call build-kernel,OBJDIR,MODROOT,FRAGMENTS...)
+define build-kernel
+	@$(TOP)/scripts/kernel-config $(KSRC) $(1) $(3)
+	@+$(MAKE) $(KMAKE_ARGS) O=$(1) -s -j$(JOBS) bzImage modules
+	@rm -rf $(2).new
+	@+$(MAKE) $(KMAKE_ARGS) O=$(1) -s INSTALL_MOD_PATH=$(2).new \
+		INSTALL_MOD_STRIP=1 modules_install
+	@rm -rf $(2) && mv $(2).new $(2)
+endef
+
+.PHONY: all deps kernel kernel-pin userspace build vm shell vm-run check \
+	demo clean distclean
 
 all: build
 
@@ -39,12 +51,12 @@ deps:
 
 kernel: deps
 	@$(TOP)/scripts/kernel-tree $(KSRC)
-	@$(TOP)/scripts/kernel-config $(KSRC) $(KOBJ) $(FRAGMENTS)
-	@+$(KMAKE) -s -j$(JOBS) bzImage modules
-	@rm -rf $(MODROOT).new
-	@+$(KMAKE) -s INSTALL_MOD_PATH=$(MODROOT).new INSTALL_MOD_STRIP=1 \
-		modules_install
-	@rm -rf $(MODROOT) && mv $(MODROOT).new $(MODROOT)
+	$(call build-kernel,$(KOBJ),$(MODROOT),$(FRAGMENTS))
+
+# After kernel: the tree is prepared once, and the two builds never share
+# the source tree's generated files at the same time.
+kernel-pin: kernel
+	$(call build-kernel,$(KOBJ_PIN),$(MODROOT_PIN),$(FRAGMENTS) $(TOP)/config/pin.config)
 
 userspace: deps
 	@[ -f $(MESON)/build.ninja ] || meson setup $(MESON) $(TOP)
@@ -62,7 +74,7 @@ vm-run: build
 	[ $$rc -eq 0 ] || echo "vm-run: the command exited with status $$rc" >&2; \
 	exit $$rc
 
-check: build
+check: build kernel-pin
 	@$(TOP)/scripts/check
 
 demo: build
@@ -71,7 +83,7 @@ demo: build
 	done
 
 clean:
-	rm -rf $(KOBJ) $(MODROOT) $(MESON) $(BUILD)/vm
+	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(MESON) $(BUILD)/vm
 
 distclean:
 	rm -rf $(BUILD)

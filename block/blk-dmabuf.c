@@ -294,16 +294,39 @@ static void blk_dmabuf_end_io(struct bio *bio)
 	blk_dmabuf_call_put(call);
 }
 
+/*
+ * Errors of attaching or mapping for the disk's device after which the
+ * bounce path still serves the call: the exporter cannot or will not map
+ * the buffer for that device (pinned out of its reach, no P2P path and no
+ * fallback, an exporter without dynamic mapping support...).
+ */
+static bool blk_dmabuf_can_bounce(long err)
+{
+	switch (err) {
+	case -ENODEV:		/* the device is going away */
+	case -ENOMEM:
+	case -ERESTARTSYS:
+	case -EINTR:
+	case -ETIMEDOUT:	/* the exporter's fences never signalled */
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* Picks the path: the disk's DMA device when it can map the buffer. */
 static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
 {
 	struct device *dev = blk_dmabuf_device(call->bdev);
 	struct dma_buf_p2p_map *map;
 	bool created;
+	long err;
 
 	if (dev) {
 		call->imp = dma_buf_p2p_import_get(call->dmabuf, dev);
-		if (!IS_ERR(call->imp)) {
+		if (IS_ERR(call->imp)) {
+			err = PTR_ERR(call->imp);
+		} else {
 			map = dma_buf_p2p_map_get(call->imp, &created);
 			if (!IS_ERR(map)) {
 				call->maps += created;
@@ -312,11 +335,10 @@ static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
 				return 0;
 			}
 			dma_buf_p2p_import_put(call->imp);
-			if (PTR_ERR(map) == -ERESTARTSYS ||
-			    PTR_ERR(map) == -ETIMEDOUT)
-				return PTR_ERR(map);
+			err = PTR_ERR(map);
 		}
-		/* The exporter will not map it for the device: bounce. */
+		if (!blk_dmabuf_can_bounce(err))
+			return err;
 	}
 	call->imp = dma_buf_p2p_import_get(call->dmabuf, NULL);
 	if (IS_ERR(call->imp))
@@ -376,6 +398,12 @@ static int blk_dmabuf_wait(struct blk_dmabuf_call *call, int depth)
 	return 0;
 }
 
+/* A removed disk's capacity drops to 0 after it is marked dead. */
+static bool blk_dmabuf_disk_dead(struct block_device *bdev)
+{
+	return test_bit(GD_DEAD, &bdev->bd_disk->state);
+}
+
 /* Validation shared by both ioctls: the range of one I/O. */
 static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
 				  u64 dev_offset, u64 len, u32 flags,
@@ -393,7 +421,7 @@ static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
 		return -ERANGE;
 	if (check_add_overflow(dev_offset, len, &end) ||
 	    end > bdev_nr_bytes(call->bdev))
-		return -ERANGE;
+		return blk_dmabuf_disk_dead(call->bdev) ? -ENODEV : -ERANGE;
 	if (flags & BLK_DMABUF_WRITE) {
 		if (!(mode & BLK_OPEN_WRITE))
 			return -EBADF;
@@ -410,6 +438,8 @@ static struct blk_dmabuf_call *blk_dmabuf_call_open(struct block_device *bdev,
 {
 	struct blk_dmabuf_call *call;
 
+	if (blk_dmabuf_disk_dead(bdev))
+		return ERR_PTR(-ENODEV);
 	if (blk_get_integrity(bdev->bd_disk) || bdev_is_zoned(bdev))
 		return ERR_PTR(-EOPNOTSUPP);
 	call = kzalloc(sizeof(*call), GFP_KERNEL);
