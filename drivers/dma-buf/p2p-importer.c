@@ -374,6 +374,30 @@ struct dma_buf_p2p_import *dma_buf_p2p_import_get(struct dma_buf *dmabuf,
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get);
 
 /**
+ * dma_buf_p2p_import_get_fd() - the import of a buffer given by fd
+ * @fd: a DMA-BUF file descriptor of the calling process
+ * @dev: as for dma_buf_p2p_import_get()
+ *
+ * Context: process context, may sleep; no reservation lock held.
+ * Return: the import, or an ERR_PTR(): -EBADF when @fd is not open,
+ * -EINVAL when it is not a DMA-BUF, or as dma_buf_p2p_import_get().
+ */
+struct dma_buf_p2p_import *dma_buf_p2p_import_get_fd(int fd,
+						     struct device *dev)
+{
+	struct dma_buf_p2p_import *imp;
+	struct dma_buf *dmabuf;
+
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return ERR_CAST(dmabuf);
+	imp = dma_buf_p2p_import_get(dmabuf, dev);
+	dma_buf_put(dmabuf);	/* the import holds its own reference */
+	return imp;
+}
+EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get_fd);
+
+/**
  * dma_buf_p2p_import_put() - drop a reference to an import
  * @imp: the import, or an ERR_PTR() or NULL (ignored)
  *

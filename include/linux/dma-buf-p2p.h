@@ -95,6 +95,8 @@ struct dma_buf_p2p_cpu {
 #if IS_ENABLED(CONFIG_DMABUF_P2P_IMPORTER)
 struct dma_buf_p2p_import *dma_buf_p2p_import_get(struct dma_buf *dmabuf,
 						  struct device *dev);
+struct dma_buf_p2p_import *dma_buf_p2p_import_get_fd(int fd,
+						     struct device *dev);
 void dma_buf_p2p_import_put(struct dma_buf_p2p_import *imp);
 struct dma_buf *dma_buf_p2p_import_dmabuf(const struct dma_buf_p2p_import *imp);
 struct device *dma_buf_p2p_import_device(const struct dma_buf_p2p_import *imp);
@@ -124,6 +126,12 @@ int dma_buf_p2p_cpu_end(struct dma_buf_p2p_cpu *cpu);
 #else
 static inline struct dma_buf_p2p_import *
 dma_buf_p2p_import_get(struct dma_buf *dmabuf, struct device *dev)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline struct dma_buf_p2p_import *
+dma_buf_p2p_import_get_fd(int fd, struct device *dev)
 {
 	return ERR_PTR(-EOPNOTSUPP);
 }
