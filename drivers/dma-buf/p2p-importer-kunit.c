@@ -366,6 +366,7 @@ static struct kunit_suite p2p_importer_suite = {
 	.name = "dma-buf-p2p-importer",
 	.test_cases = p2p_importer_cases,
 };
+
 kunit_test_suite(p2p_importer_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the dma-buf P2P importer");
