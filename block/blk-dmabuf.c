@@ -398,10 +398,14 @@ static int blk_dmabuf_wait(struct blk_dmabuf_call *call, int depth)
 	return 0;
 }
 
-/* A removed disk's capacity drops to 0 after it is marked dead. */
-static bool blk_dmabuf_disk_dead(struct block_device *bdev)
+/*
+ * A disk being removed has its capacity set to 0 (nvme does it before the
+ * block layer marks the disk dead): say "gone", not "out of range".
+ */
+static bool blk_dmabuf_disk_gone(struct block_device *bdev)
 {
-	return test_bit(GD_DEAD, &bdev->bd_disk->state);
+	return test_bit(GD_DEAD, &bdev->bd_disk->state) ||
+	       !bdev_nr_sectors(bdev);
 }
 
 /* Validation shared by both ioctls: the range of one I/O. */
@@ -421,7 +425,7 @@ static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
 		return -ERANGE;
 	if (check_add_overflow(dev_offset, len, &end) ||
 	    end > bdev_nr_bytes(call->bdev))
-		return blk_dmabuf_disk_dead(call->bdev) ? -ENODEV : -ERANGE;
+		return blk_dmabuf_disk_gone(call->bdev) ? -ENODEV : -ERANGE;
 	if (flags & BLK_DMABUF_WRITE) {
 		if (!(mode & BLK_OPEN_WRITE))
 			return -EBADF;
@@ -438,7 +442,7 @@ static struct blk_dmabuf_call *blk_dmabuf_call_open(struct block_device *bdev,
 {
 	struct blk_dmabuf_call *call;
 
-	if (blk_dmabuf_disk_dead(bdev))
+	if (blk_dmabuf_disk_gone(bdev))
 		return ERR_PTR(-ENODEV);
 	if (blk_get_integrity(bdev->bd_disk) || bdev_is_zoned(bdev))
 		return ERR_PTR(-EOPNOTSUPP);

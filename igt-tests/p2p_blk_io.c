@@ -4,8 +4,8 @@
  * BLKDMABUFRWBATCH (include/uapi/linux/blk-dmabuf.h): NVMe DMA straight into
  * the VRAM stand-in's BAR and the NVMe CMB, into other exporters' buffers
  * (vgem, udmabuf, the system heap), the bounce path of virtio-blk, batches,
- * every invalid input, and buffers that move or controllers that reset
- * while I/O streams.
+ * every invalid input, PRPs and SGLs, and buffers that move or
+ * controllers that reset or go away while I/O streams.
  *
  * Ground truth is what the host can read: the disk images and the VRAM file
  * in the run directory (build/vm/MODE), which the guest sees at the same
@@ -22,7 +22,8 @@
  *   NVMe [0, 64 MiB)      read region: tests only ever read it
  *   NVMe [64, 96 MiB)     unused
  *   NVMe [96, 128 MiB)    write region, a slice per test:
- *     [96, 112 MiB)         vram-write-to-nvme (peer0); cmb-relay's target
+ *     [96, 112 MiB)         vram-write-to-nvme and prp-and-sgl (peer0,
+ *                           one after the other); cmb-relay's target
  *                           (far0, or cmb0 where far0 cannot reach the CMB)
  *     [112, 116 MiB)        vgem-target (peer0)
  *     [116, 120 MiB)        udmabuf-target (peer0)
@@ -59,6 +60,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/fs.h>
+#include <linux/nvme_ioctl.h>
 #include <linux/udmabuf.h>
 
 #include "igt.h"
@@ -1138,6 +1140,206 @@ static void test_batch_qd32(struct env *e)
 	free(ios);
 }
 
+/* prp-and-sgl -------------------------------------------------------- */
+
+#define SGL_THRESHOLD	"/sys/module/nvme/parameters/sgl_threshold"
+
+/* What sgl_threshold held while prp-and-sgl has it changed, else "". */
+static char sgl_saved[32];
+
+static bool sgl_read(char *buf, size_t len)
+{
+	int fd = open(SGL_THRESHOLD, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
+static void sgl_set(const char *value)
+{
+	char now[32];
+
+	igt_assert_f(p2p_sysfs_write(SGL_THRESHOLD, value),
+		     "cannot write %s to " SGL_THRESHOLD ": %m\n", value);
+	igt_assert(sgl_read(now, sizeof(now)));
+	igt_assert_f(!strcmp(now, value),
+		     SGL_THRESHOLD " reads %s after writing %s\n", now, value);
+}
+
+/* An exit handler too, so async-signal-safe: open, write, close. */
+static void sgl_restore(int sig)
+{
+	(void)sig;
+	if (sgl_saved[0])
+		p2p_sysfs_write(SGL_THRESHOLD, sgl_saved);
+}
+
+/* The SGLS field of @b's Identify Controller data (bits 1:0: SGL support). */
+static uint32_t nvme_sgls(const struct bdev *b)
+{
+	struct nvme_admin_cmd cmd = {
+		.opcode = 0x06,		/* Identify */
+		.data_len = 4096,
+		.cdw10 = 1,		/* CNS 1: the controller */
+	};
+	char ctrl[64], path[80];
+	uint8_t *id = xalloc(4096);
+	uint32_t sgls;
+	int fd, ret;
+
+	igt_assert(p2p_nvme_ctrl_by_serial(b->serial, ctrl, sizeof(ctrl)));
+	snprintf(path, sizeof(path), "/dev/%s", ctrl);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	cmd.addr = (uintptr_t)id;
+	ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+	igt_assert_f(!ret, "Identify Controller on %s: %s\n", path,
+		     ret < 0 ? strerror(errno) : "NVMe status error");
+	close(fd);
+	/* Bytes 539:536, little-endian. */
+	sgls = id[536] | id[537] << 8 | id[538] << 16 | (uint32_t)id[539] << 24;
+	free(id);
+	return sgls;
+}
+
+struct sgl_pass {
+	const char *threshold;
+	const char *what;
+	uint64_t udmabuf_off;	/* where the udmabuf's read starts */
+	uint64_t seed;		/* of the patterns written */
+};
+
+/*
+ * With the threshold set: 64 MiB from peer0 into a fresh VRAM buffer (one
+ * contiguous P2P segment per request) and 16 MiB into a udmabuf (4 KiB
+ * segments), then 16 MiB from each of them to the write slice and back.
+ */
+static void prp_sgl_pass(struct env *e, const struct sgl_pass *p)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t big = READ_SIZE, small = 16 * MiB;
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+				    .size = small };
+	uint8_t *want, *old, *pattern, *got, *vmap, *umap;
+	struct counters c0, c1;
+	struct blk_dmabuf_rw rw;
+	int vram, udev, memfd, ubuf;
+	struct query q;
+	char what[96];
+
+	igt_info("sgl_threshold %s: %s\n", p->threshold, p->what);
+	sgl_set(p->threshold);
+	want = image_dup(peer->image, 0, big);
+
+	snprintf(what, sizeof(what), "64 MiB read into VRAM, %s", p->what);
+	vram = alloc_buf(e->dev, &e->m.vram, big);
+	vmap = map_buf(vram, big);
+	set_map(vram, vmap, 0x5a, big);
+	query(e->dev, vram, &q);
+	igt_info("the VRAM buffer: %u chunk(s), the first %" PRIu64 " bytes\n",
+		 q.q.nr_chunks, (uint64_t)q.chunks[0].size);
+	read_counters(e, &c0);
+	blk_rw(peer, vram, 0, 0, 0, big, &rw);
+	read_counters(e, &c1);
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, big);
+	assert_no_exporter_copy(&c0.vram, &c1.vram);
+	query(e->dev, vram, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
+			  expected_mode(e, &e->m.vram, peer->pci));
+	check_map(vram, vmap, want, big, what);
+	check_vram_file(e, vram, want, big, what);
+
+	snprintf(what, sizeof(what), "16 MiB read into a udmabuf, %s", p->what);
+	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_assert_f(udev >= 0, "cannot open /dev/udmabuf: %m\n");
+	memfd = memfd_create("p2p_blk_io", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, small), 0);
+	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = memfd;
+	ubuf = ioctl(udev, UDMABUF_CREATE, &c);
+	igt_assert_f(ubuf >= 0, "UDMABUF_CREATE of 16 MiB: %m\n");
+	umap = map_buf(ubuf, small);
+	set_map(ubuf, umap, 0x5a, small);
+	read_counters(e, &c0);
+	blk_rw(peer, ubuf, 0, 0, p->udmabuf_off, small, &rw);
+	read_counters(e, &c1);
+	assert_native(&rw, 1);
+	assert_blk_native(&c0, &c1, small);
+	check_map(ubuf, umap, want + p->udmabuf_off, small, what);
+	got = xalloc(small);
+	pread_all(memfd, got, small, 0, "the udmabuf's memfd");
+	check_bytes(got, want + p->udmabuf_off, small, "the udmabuf's memfd");
+	free(got);
+
+	/* Out of each buffer to the slice (differing bytes), and back. */
+	old = image_dup(peer->image, WRITE_VRAM, small);
+	pattern = xalloc(small);
+	snprintf(what, sizeof(what), "16 MiB written from VRAM, %s", p->what);
+	p2p_fill_pattern(pattern, small, seed_for(p->seed, old, small));
+	fill_map(vram, vmap, pattern, small);
+	write_check_restore(peer, vram, vmap, WRITE_VRAM, small, old, 0, what);
+	snprintf(what, sizeof(what), "16 MiB written from a udmabuf, %s",
+		 p->what);
+	p2p_fill_pattern(pattern, small, seed_for(p->seed + 1, old, small));
+	fill_map(ubuf, umap, pattern, small);
+	write_check_restore(peer, ubuf, umap, WRITE_VRAM, small, old, 0, what);
+
+	munmap(umap, small);
+	close(ubuf);
+	close(memfd);
+	close(udev);
+	munmap(vmap, big);
+	close(vram);
+	free(pattern);
+	free(old);
+	free(want);
+}
+
+static void test_prp_and_sgl(struct env *e)
+{
+	static const struct sgl_pass passes[] = {
+		{ "0", "PRPs", 16 * MiB, 0x40000 },
+		{ "1", "SGLs", 40 * MiB, 0x50000 },
+	};
+	char saved[sizeof(sgl_saved)];
+	uint32_t sgls;
+	int udev;
+
+	igt_require_f(access(SGL_THRESHOLD, F_OK) == 0,
+		      "no " SGL_THRESHOLD "\n");
+	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(udev >= 0, "no /dev/udmabuf: %m\n");
+	close(udev);
+	igt_assert_f(sgl_read(saved, sizeof(saved)) && saved[0],
+		     "cannot read " SGL_THRESHOLD "\n");
+	sgls = nvme_sgls(&e->nvme[PEER]);
+	igt_info("sgl_threshold is %s; peer0's controller: SGLS %#x, %s\n",
+		 saved, sgls, sgls & 3 ? "takes SGLs" :
+		 "no SGLs (every pass uses PRPs)");
+	if (!(sgls & 3))
+		igt_warn("peer0's controller takes no SGLs\n");
+
+	/* From here on, however the test ends, the old value goes back. */
+	memcpy(sgl_saved, saved, sizeof(saved));
+	igt_install_exit_handler(sgl_restore);
+	for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]); i++)
+		prp_sgl_pass(e, &passes[i]);
+
+	sgl_set(saved);
+	sgl_saved[0] = '\0';
+}
+
 /* invalid-inputs ----------------------------------------------------- */
 
 #define INV_BUF_SIZE	(1 * MiB)
@@ -1467,6 +1669,8 @@ static void test_invalid_inputs(struct env *e)
 #define STREAM_SLOTS	(STREAM_BUF / STREAM_CHUNK)
 #define SLOT_ZERO	(-1ll)
 #define SLOT_UNDEFINED	(-2ll)
+#define STREAM_ERRNOS	64		/* errnos counted one by one */
+#define ERRNO_BIT(e)	(1ull << (e))
 
 struct stream {
 	const struct bdev *b;
@@ -1474,11 +1678,16 @@ struct stream {
 	const uint8_t *map;
 	const uint8_t *img;		/* the read region */
 	uint64_t seed;
-	int allowed_err;		/* besides success; 0 for none */
+	uint64_t allowed_errs;		/* ERRNO_BIT()s besides success */
 	atomic_bool stop;
+	/* Set by another thread; calls that start after it are counted apart. */
+	atomic_bool mark;
 	atomic_long calls, ok, allowed, failed, mismatches, anomalies;
+	atomic_long calls_after_mark, ok_after_mark;
 	atomic_long maps;
 	atomic_int last_err;
+	/* Failures by [after the mark][errno]; errno 0: the larger ones. */
+	atomic_long errs[2][STREAM_ERRNOS];
 	long long slot[STREAM_SLOTS];	/* device offset each slot holds */
 	char first_mismatch[160];
 };
@@ -1492,21 +1701,29 @@ static void *stream_reader(void *arg)
 		uint64_t bi = rnd(&state) % STREAM_SLOTS;
 		uint64_t doff = rnd(&state) %
 				((READ_SIZE - STREAM_CHUNK) / 4096 + 1) * 4096;
+		bool after = atomic_load(&s->mark);
 		struct blk_dmabuf_rw rw;
 		int err;
 
 		err = __blk_rw(s->b->fd, s->fd, 0, bi * STREAM_CHUNK, doff,
 			       STREAM_CHUNK, &rw);
 		atomic_fetch_add(&s->calls, 1);
+		if (after)
+			atomic_fetch_add(&s->calls_after_mark, 1);
 		if (err) {
+			bool counted = -err < STREAM_ERRNOS;
+
 			s->slot[bi] = SLOT_UNDEFINED;
 			atomic_store(&s->last_err, -err);
-			if (s->allowed_err && err == -s->allowed_err)
+			atomic_fetch_add(&s->errs[after][counted ? -err : 0], 1);
+			if (counted && (s->allowed_errs & ERRNO_BIT(-err)))
 				atomic_fetch_add(&s->allowed, 1);
 			else
 				atomic_fetch_add(&s->failed, 1);
 			continue;
 		}
+		if (after)
+			atomic_fetch_add(&s->ok_after_mark, 1);
 		if (rw.path != BLK_DMABUF_PATH_NATIVE || rw.cpu_bytes)
 			atomic_fetch_add(&s->anomalies, 1);
 		atomic_fetch_add(&s->maps, rw.maps);
@@ -1538,7 +1755,7 @@ static bool stream_wait(struct stream *s, long since, long n, double timeout)
 }
 
 static void stream_start(struct env *e, struct stream *s, pthread_t *th,
-			 uint64_t seed, int allowed_err)
+			 uint64_t seed, uint64_t allowed_errs)
 {
 	memset(s, 0, sizeof(*s));
 	s->b = &e->nvme[PEER];
@@ -1546,25 +1763,71 @@ static void stream_start(struct env *e, struct stream *s, pthread_t *th,
 	s->fd = alloc_buf(e->dev, &e->m.vram, STREAM_BUF);
 	s->map = map_buf(s->fd, STREAM_BUF);
 	s->seed = seed;
-	s->allowed_err = allowed_err;
+	s->allowed_errs = allowed_errs;
 	for (int i = 0; i < (int)STREAM_SLOTS; i++)
 		s->slot[i] = SLOT_ZERO;	/* new buffers come cleared */
 	igt_assert_eq(pthread_create(th, NULL, stream_reader, s), 0);
+}
+
+/* "EIO" for EIO. */
+static const char *errno_name(int e)
+{
+	const char *name = strerrorname_np(e);
+
+	return name ? name : "unknown errno";
+}
+
+/*
+ * The failed calls that started before (@after false) or after the mark by
+ * errno, e.g. "EIO 3, ENODEV 12", or "none".
+ */
+static void stream_errnos(struct stream *s, bool after, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 1; i <= STREAM_ERRNOS; i++) {
+		int e = i % STREAM_ERRNOS;	/* the catch-all bucket last */
+		long n = atomic_load(&s->errs[after][e]);
+
+		if (!n || used >= len)
+			continue;
+		used += snprintf(buf + used, len - used, "%s%s %ld",
+				 used ? ", " : "", e ? errno_name(e) : "other",
+				 n);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+static void stream_report(struct stream *s)
+{
+	char errs[256];
+
+	stream_errnos(s, false, errs, sizeof(errs));
+	igt_info("stream: %ld calls, %ld verified, %ld failed with an allowed "
+		 "errno, %ld other failures (last errno %d); failures by errno%s: "
+		 "%s; %ld mismatches, %ld path/cpu_bytes anomalies, %ld "
+		 "mappings made\n",
+		 atomic_load(&s->calls), atomic_load(&s->ok),
+		 atomic_load(&s->allowed), atomic_load(&s->failed),
+		 atomic_load(&s->last_err),
+		 atomic_load(&s->mark) ? " of calls started before the mark" : "",
+		 errs, atomic_load(&s->mismatches),
+		 atomic_load(&s->anomalies), atomic_load(&s->maps));
+	if (!atomic_load(&s->mark))
+		return;
+	stream_errnos(s, true, errs, sizeof(errs));
+	igt_info("stream, calls started after the mark: %ld, %ld verified; "
+		 "failures by errno: %s\n", atomic_load(&s->calls_after_mark),
+		 atomic_load(&s->ok_after_mark), errs);
 }
 
 static void stream_stop(struct stream *s, pthread_t th)
 {
 	atomic_store(&s->stop, true);
 	igt_assert_eq(pthread_join(th, NULL), 0);
-	igt_info("stream: %ld calls, %ld verified, %ld failed with %s "
-		 "(allowed), %ld other failures (last errno %d), %ld mismatches, "
-		 "%ld path/cpu_bytes anomalies, %ld mappings made\n",
-		 atomic_load(&s->calls), atomic_load(&s->ok),
-		 atomic_load(&s->allowed),
-		 s->allowed_err ? strerror(s->allowed_err) : "-",
-		 atomic_load(&s->failed), atomic_load(&s->last_err),
-		 atomic_load(&s->mismatches), atomic_load(&s->anomalies),
-		 atomic_load(&s->maps));
+	stream_report(s);
 }
 
 /* The whole buffer as the stream left it, through mmap and the VRAM file. */
@@ -1643,16 +1906,40 @@ static void test_migrate_during_stream(struct env *e)
 		 c1.invalidations - c0.invalidations, c1.maps - c0.maps);
 	igt_assert_f(progressed, "the stream stalled (%ld verified chunks)\n",
 		     atomic_load(&s.ok));
-	for (int i = 0; i < MIGRATIONS; i++)
-		igt_assert_f(!mig_err[i], "move %d to %s: %s\n", i,
-			     i % 2 ? "the BAR" : "system memory",
-			     strerror(-mig_err[i]));
 	igt_assert_f(!atomic_load(&s.failed), "%ld reads failed, last: %s\n",
 		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
 	igt_assert_f(!atomic_load(&s.mismatches),
 		     "%ld chunks read wrong bytes; first: %s\n",
 		     atomic_load(&s.mismatches), s.first_mismatch);
 	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	query(e->dev, s.fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+
+	if (!e->m.move_notify) {
+		/*
+		 * The pin kernel: the NVMe's cached mapping pins the buffer
+		 * in the BAR, so every move to system memory is refused
+		 * (and a move to where it already is succeeds), nothing is
+		 * invalidated and the one mapping serves every read.
+		 */
+		for (int i = 0; i < MIGRATIONS; i++)
+			igt_assert_f(mig_err[i] == (i % 2 ? 0 : -EBUSY),
+				     "move %d to %s: %s\n", i,
+				     i % 2 ? "the BAR" : "system memory",
+				     strerror(-mig_err[i]));
+		igt_assert_eq_u64(c1.invalidations - c0.invalidations, 0);
+		igt_assert_eq(atomic_load(&s.maps), 1);
+		igt_assert_eq_u64(q.q.migrations_to_system, 0);
+		igt_assert_eq_u64(q.q.migrations_to_bar, 0);
+		stream_check_final(e, &s);
+		stream_free(&s);
+		return;
+	}
+
+	for (int i = 0; i < MIGRATIONS; i++)
+		igt_assert_f(!mig_err[i], "move %d to %s: %s\n", i,
+			     i % 2 ? "the BAR" : "system memory",
+			     strerror(-mig_err[i]));
 	/* Every move invalidated the live mapping; the next read remapped. */
 	igt_assert_f(c1.invalidations - c0.invalidations >= MIGRATIONS,
 		     "%lld invalidations for %d moves\n",
@@ -1660,9 +1947,6 @@ static void test_migrate_during_stream(struct env *e)
 	igt_assert_f(atomic_load(&s.maps) >= MIGRATIONS + 1,
 		     "%ld mappings made for %d moves\n", atomic_load(&s.maps),
 		     MIGRATIONS);
-
-	query(e->dev, s.fd, &q);
-	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.migrations_to_system, MIGRATIONS / 2);
 	igt_assert_eq_u64(q.q.migrations_to_bar, MIGRATIONS / 2);
 	stream_check_final(e, &s);
@@ -1685,7 +1969,7 @@ static void test_reset_during_stream(struct env *e)
 		 ctrl);
 
 	/* A read the reset aborts may fail with EIO; nothing else may. */
-	stream_start(e, &s, &th, 0x5eed0002, EIO);
+	stream_start(e, &s, &th, 0x5eed0002, ERRNO_BIT(EIO));
 	for (int i = 0; i < RESETS && progressed; i++) {
 		long since;
 
@@ -1782,6 +2066,236 @@ static void test_cache_released_on_close(struct env *e)
 		 t);
 }
 
+/* remove-during-stream ----------------------------------------------- */
+
+#define PCI_RESCAN		"/sys/bus/pci/rescan"
+#define REMOVE_TIMEOUT		30
+#define STREAM_EXIT_TIMEOUT	30
+#define RESCAN_TIMEOUT		20
+#define RELEASE_TIMEOUT		5
+
+/* Set once peer0's function is removed, cleared when the rescan is done. */
+static atomic_bool peer_removed;
+
+/* An exit handler, so async-signal-safe: open, write, close. */
+static void rescan_on_exit(int sig)
+{
+	(void)sig;
+	if (atomic_load(&peer_removed))
+		p2p_sysfs_write(PCI_RESCAN, "1");
+}
+
+struct remover {
+	char path[PATH_MAX];	/* the function's "remove" */
+	struct stream *s;
+	bool ok;
+	int err;
+	double took;
+};
+
+static void *remove_function(void *arg)
+{
+	struct remover *r = arg;
+	double start = now_s();
+
+	r->ok = p2p_sysfs_write(r->path, "1");
+	r->err = errno;
+	r->took = now_s() - start;
+	/* Stream calls that start from here on find the device gone. */
+	atomic_store(&r->s->mark, true);
+	return NULL;
+}
+
+static bool join_within(pthread_t th, int seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += seconds;
+	return !pthread_timedjoin_np(th, NULL, &ts);
+}
+
+/* The namespace with @serial, once its block device node is there. */
+static bool namespace_back(const char *serial, char *name, size_t len)
+{
+	char path[64];
+
+	if (!p2p_block_by_serial(serial, name, len))
+		return false;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return !access(path, F_OK);
+}
+
+/* The PCI address of the NVMe controller with @serial. */
+static void ctrl_addr(const char *serial, char *addr, size_t len)
+{
+	char ctrl[64], path[PATH_MAX], target[PATH_MAX];
+
+	igt_assert(p2p_nvme_ctrl_by_serial(serial, ctrl, sizeof(ctrl)));
+	snprintf(path, sizeof(path), "/sys/class/nvme/%s/device", ctrl);
+	igt_assert_f(realpath(path, target), "%s: %m\n", path);
+	snprintf(addr, len, "%s", strrchr(target, '/') + 1);
+}
+
+static void test_remove_during_stream(struct env *e)
+{
+	const uint64_t allowed = ERRNO_BIT(EIO) | ERRNO_BIT(ENODEV) |
+				 ERRNO_BIT(ENXIO);
+	const struct p2p_nvme *n = &e->m.nvme[PEER];
+	struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = 4 * MiB, off = 8 * MiB;
+	char name[32], addr[64], before[256], after[256];
+	struct blk_dmabuf_rw rw;
+	ino_t stream_ino, ino;
+	pthread_t th, rth;
+	long long base, imports;
+	uint8_t *want, *map;
+	struct remover *r;
+	struct stream *s;
+	long failed;
+	struct query q;
+	double start;
+	bool done;
+	int fd;
+
+	/* Heap, not stack: a thread stuck in the kernel outlives a failure. */
+	s = calloc(1, sizeof(*s));
+	r = calloc(1, sizeof(*r));
+	igt_assert(s && r);
+	snprintf(r->path, sizeof(r->path), "/sys/bus/pci/devices/%s/remove",
+		 n->pci.addr);
+	igt_require_f(!access(r->path, W_OK), "cannot write %s: %m\n", r->path);
+	igt_require_f(!access(PCI_RESCAN, W_OK), "cannot write " PCI_RESCAN
+		      ": %m\n");
+
+	/* Imports cached by earlier tests' buffers go away first. */
+	wait_released(0, 0, RELEASE_TIMEOUT);
+	base = stats_key(IMPORT_STATS, "imports");
+	igt_info("imports before the test: %lld\n", base);
+
+	stream_start(e, s, &th, 0x5eed0003, allowed);
+	stream_ino = fd_ino(s->fd);
+	if (!stream_wait(s, 0, 4, 30)) {
+		stream_stop(s, th);
+		igt_assert_f(0, "the stream stalled before the removal (%ld "
+			     "verified chunks)\n", atomic_load(&s->ok));
+	}
+
+	/* Remove peer0's function under the stream, in a thread: bounded. */
+	r->s = s;
+	igt_install_exit_handler(rescan_on_exit);
+	atomic_store(&peer_removed, true);
+	igt_assert_eq(pthread_create(&rth, NULL, remove_function, r), 0);
+	done = join_within(rth, REMOVE_TIMEOUT);
+	if (!done) {
+		/* Not rescanned on exit: that would wait for the removal. */
+		atomic_store(&peer_removed, false);
+		atomic_store(&s->stop, true);
+		igt_assert_f(0, "removing %s did not return within %d s "
+			     "(stream: %ld calls, %ld verified)\n", n->pci.addr,
+			     REMOVE_TIMEOUT, atomic_load(&s->calls),
+			     atomic_load(&s->ok));
+	}
+	igt_info("removing %s took %.2f s: %s; %ld stream calls so far, %ld "
+		 "verified\n", n->pci.addr, r->took,
+		 r->ok ? "done" : strerror(r->err), atomic_load(&s->calls),
+		 atomic_load(&s->ok));
+	igt_assert_f(r->ok, "writing %s: %s\n", r->path, strerror(r->err));
+
+	/* Let the stream meet the removed device, then stop it. */
+	start = now_s();
+	while (atomic_load(&s->calls_after_mark) < 16 && now_s() - start < 10)
+		sleep_ms(5);
+	atomic_store(&s->stop, true);
+	done = join_within(th, STREAM_EXIT_TIMEOUT);
+	stream_report(s);
+	igt_assert_f(done, "the stream thread did not exit within %d s of the "
+		     "removal (%ld calls started after it)\n",
+		     STREAM_EXIT_TIMEOUT, atomic_load(&s->calls_after_mark));
+	igt_assert_f(atomic_load(&s->calls_after_mark),
+		     "no stream call started after the removal\n");
+	igt_assert_f(!atomic_load(&s->ok_after_mark),
+		     "%ld of %ld reads that started after the removal "
+		     "succeeded\n", atomic_load(&s->ok_after_mark),
+		     atomic_load(&s->calls_after_mark));
+	/* Asserted at the end: a wrong errno must not hide the rest. */
+	failed = atomic_load(&s->failed);
+	stream_errnos(s, false, before, sizeof(before));
+	stream_errnos(s, true, after, sizeof(after));
+	if (failed)
+		igt_warn("%ld reads failed with something other than EIO, "
+			 "ENODEV or ENXIO\n", failed);
+	igt_assert_f(!atomic_load(&s->mismatches),
+		     "%ld chunks read wrong bytes; first: %s\n",
+		     atomic_load(&s->mismatches), s->first_mismatch);
+	igt_assert_eq(atomic_load(&s->anomalies), 0);
+	stream_check_final(e, s);
+	igt_info("imports with the stream's buffer and the removed device "
+		 "still open: %lld\n", stats_key(IMPORT_STATS, "imports"));
+
+	stream_free(s);
+	bdev_close(peer);
+
+	/* The function comes back, its namespace under some new name. */
+	igt_assert_f(p2p_sysfs_write(PCI_RESCAN, "1"),
+		     "cannot write " PCI_RESCAN ": %m\n");
+	atomic_store(&peer_removed, false);
+	start = now_s();
+	while (!(done = namespace_back(n->serial, name, sizeof(name))) &&
+	       now_s() - start < RESCAN_TIMEOUT)
+		sleep_ms(100);
+	igt_assert_f(done, "no namespace with serial %s %d s after the "
+		     "rescan\n", n->serial, RESCAN_TIMEOUT);
+	igt_info("%s is back as /dev/%s %.1f s after the rescan\n", n->serial,
+		 name, now_s() - start);
+	ctrl_addr(n->serial, addr, sizeof(addr));
+	igt_assert_f(!strcmp(addr, n->pci.addr), "%s came back at %s, not "
+		     "%s\n", n->serial, addr, n->pci.addr);
+	bdev_open(peer, n->serial, n->image, &n->pci);
+
+	want = image_dup(peer->image, off, size);
+	fd = alloc_buf(e->dev, &e->m.vram, size);
+	ino = fd_ino(fd);
+	map = map_buf(fd, size);
+	set_map(fd, map, 0x5a, size);
+	blk_rw(peer, fd, 0, 0, off, size, &rw);
+	assert_native(&rw, 1);
+	query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
+			  expected_mode(e, &e->m.vram, peer->pci));
+	check_map(fd, map, want, size, "4 MiB read after the rescan");
+	check_vram_file(e, fd, want, size, "4 MiB read after the rescan");
+	munmap(map, size);
+	close(fd);
+	bdev_close(peer);
+	free(want);
+
+	/* All closed: no import of either buffer, old device or new, stays. */
+	start = now_s();
+	do {
+		imports = stats_key(IMPORT_STATS, "imports");
+		done = imports <= base && !buffer_entry(stream_ino, NULL, 0) &&
+		       !buffer_entry(ino, NULL, 0);
+		if (!done)
+			sleep_ms(50);
+	} while (!done && now_s() - start < RELEASE_TIMEOUT);
+	igt_assert_f(done, "%d s after everything was closed: %lld imports "
+		     "(%lld before the test), the stream's buffer %s, the new "
+		     "one %s\n", RELEASE_TIMEOUT, imports, base,
+		     buffer_entry(stream_ino, NULL, 0) ? "listed" : "gone",
+		     buffer_entry(ino, NULL, 0) ? "listed" : "gone");
+	igt_info("imports back to %lld %.2f s after the last close\n", imports,
+		 now_s() - start);
+
+	igt_assert_f(!failed, "%ld reads failed with something other than "
+		     "EIO, ENODEV or ENXIO; by errno, those started before "
+		     "the removal returned: %s; after: %s\n", failed, before,
+		     after);
+	free(r);
+	free(s);
+}
+
 igt_main
 {
 	struct env e = { .dev = -1 };
@@ -1853,6 +2367,15 @@ igt_main
 	igt_subtest("batch-qd32")
 		test_batch_qd32(&e);
 
+	igt_describe("nvme-pci with PRPs only (sgl_threshold 0) and with SGLs "
+		     "for every I/O request (sgl_threshold 1): 64 MiB into a "
+		     "fresh VRAM buffer (one P2P segment) and 16 MiB into a "
+		     "udmabuf (4 KiB segments) arrive intact, and 16 MiB from "
+		     "each reach the disk image; the threshold is restored "
+		     "however the test ends.");
+	igt_subtest("prp-and-sgl")
+		test_prp_and_sgl(&e);
+
 	igt_describe("Both ioctls reject every kind of bad input with the "
 		     "documented errno, and nothing moves: the buffer and the "
 		     "disk keep their bytes.");
@@ -1877,6 +2400,16 @@ igt_main
 		     "the buffer are gone within 3 s.");
 	igt_subtest("cache-released-on-close")
 		test_cache_released_on_close(&e);
+
+	/* Last: the controller comes back under new names. */
+	igt_describe("The read stream while peer0's PCI function is removed: "
+		     "the removal returns within 30 s, reads started after it "
+		     "fail with EIO, ENODEV or ENXIO and none returns wrong "
+		     "bytes, the stream ends; after a rescan the namespace is "
+		     "back and reads natively, and no import of the removed "
+		     "controller outlives the buffers.");
+	igt_subtest("remove-during-stream")
+		test_remove_during_stream(&e);
 
 	igt_fixture {
 		for (int i = 0; i < 3; i++)

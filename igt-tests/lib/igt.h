@@ -49,6 +49,8 @@ extern jmp_buf igt_subtest_jmpbuf;
 extern jmp_buf igt_dynamic_jmpbuf;
 
 typedef int (*igt_opt_handler_t)(int opt, int opt_index, void *data);
+typedef void (*igt_exit_handler_t)(int sig);
+void igt_install_exit_handler(igt_exit_handler_t fn);
 
 int igt_subtest_init_parse_opts(int *argc, char **argv,
 				const char *extra_short_opts,

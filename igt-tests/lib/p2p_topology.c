@@ -291,6 +291,8 @@ void p2p_machine_load(struct p2p_machine *m)
 	igt_require_f(mode && vram_size && cmb_size && getenv("P2P_VRAM_FILE"),
 		      "not in the dma-buf P2P test machine (no P2P_* variables)\n");
 	m->host_bridge_p2p = !strcmp(mode, "1");
+	m->move_notify = !getenv("P2P_MOVE_NOTIFY") ||
+			 strcmp(getenv("P2P_MOVE_NOTIFY"), "0");
 	m->vram_file = getenv("P2P_VRAM_FILE");
 	m->vram_size = strtoull(vram_size, NULL, 0);
 	m->cmb_size = strtoull(cmb_size, NULL, 0);

@@ -47,6 +47,11 @@ struct p2p_machine {
 	uint64_t vram_size;
 	uint64_t cmb_size;
 	bool host_bridge_p2p;	/* what the harness says the mode allows */
+	/*
+	 * The kernel has CONFIG_DMABUF_MOVE_NOTIFY: dynamic importers are
+	 * told of moves.  Without it (the pin kernel) mapping pins.
+	 */
+	bool move_notify;
 };
 
 /* Fills @m from the environment and sysfs; skips when not in the VM. */

@@ -24,7 +24,8 @@
  *   EACCES      a read from the device into a buffer whose fd is not open
  *               for writing
  *   EOPNOTSUPP  the device carries integrity metadata or is zoned
- *   ENODEV      the device is gone (removed, or its controller died)
+ *   ENODEV      the device is gone (removed, or its controller died) or
+ *               has no capacity
  *   EFAULT      the argument (or a batch's entries) cannot be accessed
  *   EIO         the device reported an error; data in the range is undefined
  *   ETIMEDOUT   the buffer's other users (fences) did not finish in 10 s
