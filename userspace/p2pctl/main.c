@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pctl: list P2PDMA providers and who reaches them; later allocate,
- * inspect, fill, copy and benchmark dma-buf P2P buffers.
+ * p2pctl: list P2PDMA providers and who reaches them; allocate, inspect,
+ * fill, copy and migrate dma-buf P2P buffers.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,6 +13,22 @@
 static const struct p2pctl_cmd cmds[] = {
 	{ "list", "P2PDMA providers and how each block device reaches them",
 	  p2pctl_list },
+	{ "alloc", "allocate a buffer on a provider, optionally run a command with it",
+	  p2pctl_alloc },
+	{ "connect", "receive a buffer's fd over a unix socket and run a command",
+	  p2pctl_connect },
+	{ "info", "a buffer's placement, attachments and counters",
+	  p2pctl_info },
+	{ "copy", "copy between block devices or files through a dma-buf",
+	  p2pctl_copy },
+	{ "fill", "fill a buffer range with a seeded pattern", p2pctl_fill },
+	{ "dump", "print or write out a buffer range", p2pctl_dump },
+	{ "verify", "check a buffer range against a seeded pattern",
+	  p2pctl_verify },
+	{ "migrate", "move a buffer to its provider's BAR or to system memory",
+	  p2pctl_migrate },
+	{ "stats", "counters of providers, the importer and block I/O",
+	  p2pctl_stats },
 };
 
 static void usage(FILE *f)
@@ -24,7 +40,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,
 		"\n"
 		"'p2pctl COMMAND --help' describes a command.  Most commands\n"

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/dma-buf-p2p.h>
 
@@ -36,6 +37,30 @@ const char *p2pctl_fmt_size(uint64_t bytes, char *buf, size_t len);
 /* JSON string output with escaping. */
 void p2pctl_json_str(const char *s);
 
+/* util.c */
+/* "4096", "0x1000", "4K", "64M", "64MiB", "1G"...: 0, -EINVAL or -ERANGE. */
+int p2pctl_parse_size(const char *s, uint64_t *out);
+/* /dev/dma-buf-p2p opened read-write, or -errno after printing why. */
+int p2pctl_open_dev(const char *cmd);
+/* An fd number of this process given as @arg; prints why not. */
+int p2pctl_parse_fd(const char *cmd, const char *arg, int *fd);
+/* A duplicate of fd @target of process @pid (pidfd_getfd); prints why not. */
+int p2pctl_steal_fd(const char *cmd, pid_t pid, int target, int *fd);
+/* DMA_BUF_P2P_IOC_QUERY of @fd into @q (arrays may be NULL): 0 or -errno. */
+int p2pctl_query(int dev, int fd, struct dma_buf_p2p_query *q,
+		 struct dma_buf_p2p_attach_info *att, uint32_t max_att,
+		 struct dma_buf_p2p_chunk_info *chunks, uint32_t max_chunks);
+
+/* The commands, one file each. */
 int p2pctl_list(int argc, char **argv);
+int p2pctl_alloc(int argc, char **argv);
+int p2pctl_connect(int argc, char **argv);
+int p2pctl_info(int argc, char **argv);
+int p2pctl_copy(int argc, char **argv);
+int p2pctl_fill(int argc, char **argv);
+int p2pctl_dump(int argc, char **argv);
+int p2pctl_verify(int argc, char **argv);
+int p2pctl_migrate(int argc, char **argv);
+int p2pctl_stats(int argc, char **argv);
 
 #endif /* P2PCTL_H */

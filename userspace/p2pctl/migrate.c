@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pctl migrate: being written.
+ */
+#include "p2pctl.h"
+
+int p2pctl_migrate(int argc, char **argv)
+{
+	(void)argc;
+	p2pctl_usage_err(argv[0], "not implemented yet");
+	return P2PCTL_EXIT_USAGE;
+}
