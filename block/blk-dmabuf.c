@@ -26,6 +26,7 @@
 #include <linux/file.h>
 #include <linux/init.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -215,8 +216,8 @@ fail:
  * @bio: a bio being submitted
  *
  * Called first thing in submit_bio_noacct().  Lets through ordinary bios and
- * DMA-BUF bios whose map is for the device that DMAs for the disk; takes
- * over all others and serves them through system pages.
+ * DMA-BUF bios whose map is for the device that DMAs for the disk; serves
+ * those with a CPU-only map through system pages, and fails the others.
  *
  * Context: process context (bouncing a write maps the buffer).
  * Return: true when the bio was taken over (and will complete by itself).
@@ -231,8 +232,17 @@ bool blk_dmabuf_submit_bounced(struct bio *bio)
 
 	imp = dma_buf_p2p_map_import(bio_dmabuf_map(bio));
 	dev = dma_buf_p2p_import_device(imp);
-	if (dev && dev == blk_dmabuf_device(bio->bi_bdev))
-		return false;
+	if (dev) {
+		if (dev == blk_dmabuf_device(bio->bi_bdev))
+			return false;
+		/*
+		 * Premapped for a device the disk no longer DMAs through:
+		 * bouncing would take the buffer's lock while holding the
+		 * device's map reference, which a move waits for.
+		 */
+		bio_io_error(bio);
+		return true;
+	}
 
 	if (bio->bi_opf & REQ_NOWAIT) {
 		bio_wouldblock_error(bio);
@@ -289,6 +299,8 @@ static void blk_dmabuf_end_io(struct bio *bio)
 	dma_buf_p2p_map_put(req->map);
 	bio_put(bio);
 	kfree(req);
+	/* The result is visible before the count: pairs with smp_rmb(). */
+	smp_mb__before_atomic();
 	atomic_dec(&call->inflight);
 	wake_up(&call->wait);
 	blk_dmabuf_call_put(call);
@@ -323,7 +335,16 @@ static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
 	long err;
 
 	if (dev) {
+		/*
+		 * Inside the queue, so that removal (which freezes it before
+		 * the driver forgets the device's imports) cannot miss this
+		 * one, and no import is made for a device already gone.
+		 */
+		err = blk_queue_enter(bdev_get_queue(call->bdev), 0);
+		if (err)
+			return err;
 		call->imp = dma_buf_p2p_import_get(call->dmabuf, dev);
+		blk_queue_exit(bdev_get_queue(call->bdev));
 		if (IS_ERR(call->imp)) {
 			err = PTR_ERR(call->imp);
 		} else {
@@ -354,13 +375,18 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 	struct bio *bio;
 	bool created;
 
+	/* Allocate first: reclaim must never wait on a map we hold. */
 	req = kmalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
+	bio = bio_alloc_bioset(call->bdev, 0,
+			       (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
+			       GFP_KERNEL, &blk_dmabuf_bio_set);
 	req->map = dma_buf_p2p_map_get(call->imp, &created);
 	if (IS_ERR(req->map)) {
 		int ret = PTR_ERR(req->map);
 
+		bio_put(bio);
 		kfree(req);
 		return ret;
 	}
@@ -369,9 +395,6 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 	req->result = result;
 	refcount_inc(&call->refs);
 
-	bio = bio_alloc_bioset(call->bdev, 0,
-			       (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
-			       GFP_KERNEL, &blk_dmabuf_bio_set);
 	bio->bi_iter.bi_sector = dev_offset >> SECTOR_SHIFT;
 	bio_set_dmabuf(bio, req->map, buf_offset, len);
 	bio->bi_end_io = blk_dmabuf_end_io;
@@ -390,12 +413,41 @@ static int blk_dmabuf_wait(struct blk_dmabuf_call *call, int depth)
 {
 	if (!depth) {
 		wait_event(call->wait, !atomic_read(&call->inflight));
+		smp_rmb();	/* the results, after the count */
 		return 0;
 	}
 	if (wait_event_killable(call->wait,
 				atomic_read(&call->inflight) < depth))
 		return -EINTR;
 	return 0;
+}
+
+/*
+ * The device's page cache, as O_DIRECT treats it: dirty pages of the range
+ * reach the device before the transfer, and a write drops cached pages of
+ * the range before and after it, so that no buffered user sees stale data
+ * and no later writeback overwrites what the transfer wrote.
+ */
+static int blk_dmabuf_cache_before(struct block_device *bdev, u64 pos,
+				   u64 len, bool write)
+{
+	struct address_space *mapping = bdev->bd_mapping;
+	loff_t end = pos + len - 1;
+	int ret;
+
+	ret = filemap_write_and_wait_range(mapping, pos, end);
+	if (ret || !write)
+		return ret;
+	return invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
+					     end >> PAGE_SHIFT);
+}
+
+static void blk_dmabuf_cache_after(struct block_device *bdev, u64 pos,
+				   u64 len)
+{
+	/* As kiocb_invalidate_post_direct_write(): best effort. */
+	invalidate_inode_pages2_range(bdev->bd_mapping, pos >> PAGE_SHIFT,
+				      (pos + len - 1) >> PAGE_SHIFT);
 }
 
 /*
@@ -431,8 +483,13 @@ static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
 			return -EBADF;
 		if (bdev_read_only(call->bdev))
 			return -EPERM;
-	} else if (!(call->dmabuf->file->f_mode & FMODE_WRITE)) {
-		return -EACCES;
+		if (!(call->dmabuf->file->f_mode & FMODE_READ))
+			return -EACCES;
+	} else {
+		if (!(mode & BLK_OPEN_READ))
+			return -EBADF;
+		if (!(call->dmabuf->file->f_mode & FMODE_WRITE))
+			return -EACCES;
 	}
 	return 0;
 }
@@ -490,6 +547,9 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 	if (ret)
 		goto out_close;
 	write = rw.flags & BLK_DMABUF_WRITE;
+	ret = blk_dmabuf_cache_before(bdev, rw.dev_offset, rw.length, write);
+	if (ret)
+		goto out_close;
 	/* Reading from the device writes the buffer, and the other way. */
 	ret = dma_buf_p2p_wait_idle(call->dmabuf, !write);
 	if (ret)
@@ -508,6 +568,8 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 	}
 	blk_dmabuf_wait(call, 0);
 	dma_buf_p2p_import_put(call->imp);
+	if (write)
+		blk_dmabuf_cache_after(bdev, rw.dev_offset, rw.length);
 	if (!ret)
 		ret = call->result;
 	if (!ret) {
@@ -566,6 +628,14 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 			goto out_close;
 	}
 
+	for (i = 0; i < batch.nr_ios; i++) {
+		ret = blk_dmabuf_cache_before(bdev, ios[i].dev_offset,
+					      ios[i].length,
+					      ios[i].flags & BLK_DMABUF_WRITE);
+		if (ret)
+			goto out_close;
+	}
+
 	/* Implicit sync once for the whole batch, for its strictest entry. */
 	for (i = 0; i < batch.nr_ios; i++)
 		if (!(ios[i].flags & BLK_DMABUF_WRITE))
@@ -592,6 +662,10 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 	}
 	blk_dmabuf_wait(call, 0);
 	dma_buf_p2p_import_put(call->imp);
+	for (i = 0; i < issued; i++)
+		if (ios[i].flags & BLK_DMABUF_WRITE)
+			blk_dmabuf_cache_after(bdev, ios[i].dev_offset,
+					       ios[i].length);
 	if (ret)
 		goto out_close;
 

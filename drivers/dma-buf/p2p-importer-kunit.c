@@ -12,6 +12,7 @@
 #include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-p2p.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -25,6 +26,8 @@ struct fake_buf {
 	dma_addr_t addr[FAKE_MAX_SEGS];
 	u32 len[FAKE_MAX_SEGS];
 	int map_err;		/* what the next map fails with, or 0 */
+	/* A copy the next map starts, as TTM exporters do; then cleared. */
+	struct dma_fence *fence_on_map;
 	int maps;
 	int unmaps;
 };
@@ -40,6 +43,13 @@ static struct sg_table *fake_map(struct dma_buf_attachment *attach,
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (fb->map_err)
 		return ERR_PTR(fb->map_err);
+	if (fb->fence_on_map) {
+		if (dma_resv_reserve_fences(attach->dmabuf->resv, 1))
+			return ERR_PTR(-ENOMEM);
+		dma_resv_add_fence(attach->dmabuf->resv, fb->fence_on_map,
+				   DMA_RESV_USAGE_KERNEL);
+		fb->fence_on_map = NULL;
+	}
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
@@ -231,32 +241,135 @@ static void p2p_import_drain_test(struct kunit *test)
 	struct dma_buf_p2p_import *imp;
 	struct dma_buf_p2p_map *map;
 	struct task_struct *task;
-	struct p2p_mover mv;
+	struct p2p_mover *mv;
 	struct fake_buf *fb;
+	bool done;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
-	mv.dmabuf = fake_export(test, &fb);
-	init_completion(&mv.done);
-	imp = dma_buf_p2p_import_get(mv.dmabuf, dev);
+	/* Not test-managed: a stuck mover may outlive a failed test. */
+	mv = kzalloc(sizeof(*mv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mv);
+	mv->dmabuf = fake_export(test, &fb);
+	init_completion(&mv->done);
+	imp = dma_buf_p2p_import_get(mv->dmabuf, dev);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(imp));
 	map = dma_buf_p2p_map_get(imp, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
 
 	/* An I/O holds the map: the move must wait for it. */
-	task = kthread_run(p2p_mover_fn, &mv, "p2p-import-mover");
+	task = kthread_run(p2p_mover_fn, mv, "p2p-import-mover");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	KUNIT_EXPECT_FALSE(test, wait_for_completion_timeout(&mv.done,
+	KUNIT_EXPECT_FALSE(test, wait_for_completion_timeout(&mv->done,
 							     HZ / 5));
 	KUNIT_EXPECT_EQ(test, fb->unmaps, 0);
 
 	/* The I/O completes: the move unmaps and finishes. */
 	dma_buf_p2p_map_put(map);
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&mv.done, 5 * HZ));
+	done = wait_for_completion_timeout(&mv->done, 5 * HZ);
+	KUNIT_ASSERT_TRUE(test, done);
 	KUNIT_EXPECT_EQ(test, fb->unmaps, 1);
 
 	dma_buf_p2p_import_put(imp);
 	dma_buf_p2p_forget_device(dev);
-	dma_buf_put(mv.dmabuf);
+	dma_buf_put(mv->dmabuf);
+	kfree(mv);
+}
+
+static const char *fake_fence_name(struct dma_fence *fence)
+{
+	return "p2p-importer-kunit";
+}
+
+static const struct dma_fence_ops fake_fence_ops = {
+	.get_driver_name = fake_fence_name,
+	.get_timeline_name = fake_fence_name,
+};
+
+/* The default release frees the whole struct: base comes first. */
+struct fake_fence {
+	struct dma_fence base;
+	spinlock_t lock;	/* the fence's */
+};
+
+struct p2p_mapper {
+	struct dma_buf_p2p_import *imp;
+	struct dma_buf_p2p_map *map;
+	bool created;
+	struct completion done;
+};
+
+static int p2p_mapper_fn(void *data)
+{
+	struct p2p_mapper *mp = data;
+
+	mp->map = dma_buf_p2p_map_get(mp->imp, &mp->created);
+	complete(&mp->done);
+	return 0;
+}
+
+/*
+ * The exporter returns the map while its copy into the memory still runs:
+ * map_get waits for that copy, and holds no map reference while it waits,
+ * so a move in the meantime (whose drain waits for references) goes
+ * through.
+ */
+static void p2p_import_ready_test(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "p2p-import-ready");
+	struct p2p_mover *mv;
+	struct p2p_mapper *mp;
+	struct fake_fence *ff;
+	struct dma_fence *copy;
+	struct fake_buf *fb;
+	bool done;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	/* Not test-managed: stuck threads may outlive a failed test. */
+	mv = kzalloc(sizeof(*mv), GFP_KERNEL);
+	mp = kzalloc(sizeof(*mp), GFP_KERNEL);
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, mv && mp && ff);
+	spin_lock_init(&ff->lock);
+	copy = &ff->base;
+	dma_fence_init(copy, &fake_fence_ops, &ff->lock,
+		       dma_fence_context_alloc(1), 1);
+
+	mv->dmabuf = fake_export(test, &fb);
+	init_completion(&mv->done);
+	init_completion(&mp->done);
+	mp->imp = dma_buf_p2p_import_get(mv->dmabuf, dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mp->imp));
+
+	fb->fence_on_map = dma_fence_get(copy);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(p2p_mapper_fn, mp,
+						    "p2p-import-mapper")));
+	/* Mapped, but the copy runs: map_get has not returned. */
+	KUNIT_EXPECT_FALSE(test, wait_for_completion_timeout(&mp->done,
+							     HZ / 5));
+	KUNIT_EXPECT_EQ(test, fb->maps, 1);
+
+	/* A move now must not wait for the mapper. */
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(p2p_mover_fn, mv,
+						    "p2p-import-mover")));
+	done = wait_for_completion_timeout(&mv->done, 5 * HZ);
+	KUNIT_ASSERT_TRUE(test, done);
+	KUNIT_EXPECT_EQ(test, fb->unmaps, 1);
+
+	/* The copy ends: the mapper maps again and returns that map. */
+	dma_fence_signal(copy);
+	done = wait_for_completion_timeout(&mp->done, 5 * HZ);
+	KUNIT_ASSERT_TRUE(test, done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mp->map));
+	KUNIT_EXPECT_TRUE(test, mp->created);
+	KUNIT_EXPECT_EQ(test, fb->maps, 2);
+	dma_buf_p2p_map_put(mp->map);
+
+	dma_buf_p2p_import_put(mp->imp);
+	dma_buf_p2p_forget_device(dev);
+	dma_buf_put(mv->dmabuf);
+	dma_fence_put(copy);
+	kfree(mp);
+	kfree(mv);
 }
 
 static void p2p_import_iter_test(struct kunit *test)
@@ -357,6 +470,7 @@ static struct kunit_case p2p_importer_cases[] = {
 	KUNIT_CASE(p2p_import_cache_test),
 	KUNIT_CASE(p2p_import_map_test),
 	KUNIT_CASE(p2p_import_drain_test),
+	KUNIT_CASE(p2p_import_ready_test),
 	KUNIT_CASE(p2p_import_iter_test),
 	KUNIT_CASE(p2p_import_forget_test),
 	{}

@@ -31,9 +31,11 @@
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-p2p.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/init.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -68,12 +70,18 @@ struct dma_buf_p2p_map {
 	u64 size;			/* bytes the segments cover */
 	bool bus_addr;			/* every segment is a PCI bus address */
 	bool need_sync;			/* streaming DMA needs cache syncs */
+	/*
+	 * The exporter's KERNEL fences when the map was made (a move it
+	 * may still be copying): no DMA before it signals.  NULL if none.
+	 */
+	struct dma_fence *ready;
 	struct rcu_head rcu;
 };
 
 struct dma_buf_p2p_import {
 	struct kref ref;		/* the cache's and each user's */
-	struct list_head node;		/* in p2p_imports while cached */
+	struct hlist_node hnode;	/* in p2p_imports while cached */
+	struct list_head node;		/* on a list of imports to drop */
 	bool cached;
 	struct dma_buf *dmabuf;		/* our reference */
 	struct device *dev;		/* NULL: the CPU only; referenced */
@@ -88,12 +96,13 @@ struct dma_buf_p2p_import {
 };
 
 /*
- * Protects p2p_imports and each import's node and cached flag, and orders
- * cache lookups against the reaper's reference checks.  Never held while
- * taking a reservation lock, nor taken under one.
+ * Protects p2p_imports (keyed by buffer) and each import's hnode and cached
+ * flag, and orders cache lookups against the reaper's reference checks.
+ * Never held while taking a reservation lock, nor taken under one.
  */
 static DEFINE_MUTEX(p2p_imports_lock);
-static LIST_HEAD(p2p_imports);
+static DEFINE_HASHTABLE(p2p_imports, 8);
+static unsigned int p2p_imports_nr;	/* cached imports */
 
 static void p2p_import_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(p2p_import_reaper, p2p_import_reap);
@@ -118,6 +127,7 @@ static void p2p_map_free_rcu(struct rcu_head *rcu)
 	struct dma_buf_p2p_map *map = container_of(rcu, struct dma_buf_p2p_map,
 						   rcu);
 
+	dma_fence_put(map->ready);
 	kvfree(map->segs);
 	kfree(map);
 }
@@ -156,12 +166,15 @@ static int p2p_map_index(struct dma_buf_p2p_map *map)
 		map->segs[i].addr = sg_dma_address(sg);
 		map->segs[i].len = sg_dma_len(sg);
 		offset += sg_dma_len(sg);
-		if (!sg_dma_is_bus_address(sg))
-			map->bus_addr = false;
+		if (sg_dma_is_bus_address(sg))
+			continue;
+		map->bus_addr = false;
+		/* Any segment bounced or not coherent: sync them all. */
+		if (!map->need_sync &&
+		    dma_need_sync(map->imp->dev, sg_dma_address(sg)))
+			map->need_sync = true;
 	}
 	map->size = offset;
-	map->need_sync = !map->bus_addr && map->nr_segs &&
-			 dma_need_sync(map->imp->dev, map->segs[0].addr);
 	return 0;
 }
 
@@ -185,9 +198,16 @@ static struct dma_buf_p2p_map *p2p_map_create(struct dma_buf_p2p_import *imp)
 	ret = p2p_map_index(map);
 	if (ret)
 		goto out_unmap;
+	/* Exporters may hand out the map before their copy has finished. */
+	ret = dma_resv_get_singleton(imp->dmabuf->resv, DMA_RESV_USAGE_KERNEL,
+				     &map->ready);
+	if (ret)
+		goto out_free_segs;
 	atomic64_inc(&p2p_import_stats.maps);
 	return map;
 
+out_free_segs:
+	kvfree(map->segs);
 out_unmap:
 	dma_buf_unmap_attachment(imp->attach, map->sgt, DMA_BIDIRECTIONAL);
 out_free_map:
@@ -252,6 +272,7 @@ static struct dma_buf_p2p_import *p2p_import_create(struct dma_buf *dmabuf,
 	if (!imp)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&imp->ref);
+	INIT_HLIST_NODE(&imp->hnode);
 	INIT_LIST_HEAD(&imp->node);
 	get_dma_buf(dmabuf);
 	imp->dmabuf = dmabuf;
@@ -313,7 +334,7 @@ static struct dma_buf_p2p_import *p2p_import_lookup(struct dma_buf *dmabuf,
 	struct dma_buf_p2p_import *imp;
 
 	lockdep_assert_held(&p2p_imports_lock);
-	list_for_each_entry(imp, &p2p_imports, node) {
+	hash_for_each_possible(p2p_imports, imp, hnode, (unsigned long)dmabuf) {
 		if (imp->dmabuf == dmabuf && imp->dev == dev) {
 			kref_get(&imp->ref);
 			return imp;
@@ -358,10 +379,12 @@ struct dma_buf_p2p_import *dma_buf_p2p_import_get(struct dma_buf *dmabuf,
 	found = p2p_import_lookup(dmabuf, dev);
 	if (!found) {
 		kref_get(&imp->ref);	/* the cache's */
-		list_add(&imp->node, &p2p_imports);
+		hash_add(p2p_imports, &imp->hnode, (unsigned long)dmabuf);
 		imp->cached = true;
-		mod_delayed_work(system_wq, &p2p_import_reaper,
-				 P2P_IMPORT_REAP_PERIOD);
+		p2p_imports_nr++;
+		/* Never postponed: a steady stream of imports must not starve it. */
+		queue_delayed_work(system_wq, &p2p_import_reaper,
+				   P2P_IMPORT_REAP_PERIOD);
 	}
 	mutex_unlock(&p2p_imports_lock);
 
@@ -397,18 +420,43 @@ struct dma_buf_p2p_import *dma_buf_p2p_import_get_fd(int fd,
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get_fd);
 
+/*
+ * Without CONFIG_DMABUF_MOVE_NOTIFY the dma-buf core pins what a dynamic
+ * importer maps (the exporter may never move it), so a cached map would pin
+ * the buffer until it is closed and refuse every other importer that needs
+ * it elsewhere.  There, the map goes when its last user lets go of the
+ * import, and the next user maps (and pins) again.
+ */
+static void p2p_import_unpin_idle(struct dma_buf_p2p_import *imp)
+{
+	bool idle;
+
+	mutex_lock(&p2p_imports_lock);
+	idle = kref_read(&imp->ref) <= 1 + imp->cached;
+	mutex_unlock(&p2p_imports_lock);
+	if (!idle)
+		return;
+	dma_resv_lock(imp->dmabuf->resv, NULL);
+	p2p_import_invalidate(imp);
+	dma_resv_unlock(imp->dmabuf->resv);
+}
+
 /**
  * dma_buf_p2p_import_put() - drop a reference to an import
  * @imp: the import, or an ERR_PTR() or NULL (ignored)
  *
- * The caller must hold no map reference of @imp any more.
+ * The caller must hold no map reference of @imp any more.  Without
+ * CONFIG_DMABUF_MOVE_NOTIFY, the last user's put also unmaps (unpins).
  *
  * Context: process context, may sleep; no reservation lock held.
  */
 void dma_buf_p2p_import_put(struct dma_buf_p2p_import *imp)
 {
-	if (!IS_ERR_OR_NULL(imp))
-		kref_put(&imp->ref, p2p_import_release);
+	if (IS_ERR_OR_NULL(imp))
+		return;
+	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && imp->attach)
+		p2p_import_unpin_idle(imp);
+	kref_put(&imp->ref, p2p_import_release);
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_put);
 
@@ -443,7 +491,8 @@ static bool p2p_import_orphaned(struct dma_buf_p2p_import *imp)
 	long cache_refs = 0;
 
 	lockdep_assert_held(&p2p_imports_lock);
-	list_for_each_entry(other, &p2p_imports, node) {
+	hash_for_each_possible(p2p_imports, other, hnode,
+			       (unsigned long)imp->dmabuf) {
 		if (other->dmabuf != imp->dmabuf)
 			continue;
 		if (kref_read(&other->ref) > 1)
@@ -459,15 +508,21 @@ static bool p2p_import_orphaned(struct dma_buf_p2p_import *imp)
  */
 static void p2p_import_collect(struct list_head *out, struct device *dev)
 {
-	struct dma_buf_p2p_import *imp, *next;
+	struct dma_buf_p2p_import *imp;
+	struct hlist_node *tmp;
+	unsigned int bkt;
 
 	lockdep_assert_held(&p2p_imports_lock);
 	/* Decide first: moving changes what p2p_import_orphaned() counts. */
-	list_for_each_entry(imp, &p2p_imports, node)
+	hash_for_each(p2p_imports, bkt, imp, hnode)
 		imp->cached = dev ? imp->dev != dev : !p2p_import_orphaned(imp);
-	list_for_each_entry_safe(imp, next, &p2p_imports, node)
-		if (!imp->cached)
-			list_move(&imp->node, out);
+	hash_for_each_safe(p2p_imports, bkt, tmp, imp, hnode) {
+		if (imp->cached)
+			continue;
+		hash_del(&imp->hnode);
+		p2p_imports_nr--;
+		list_add_tail(&imp->node, out);
+	}
 }
 
 static void p2p_import_put_list(struct list_head *list)
@@ -487,7 +542,7 @@ static void p2p_import_reap(struct work_struct *work)
 
 	mutex_lock(&p2p_imports_lock);
 	p2p_import_collect(&reaped, NULL);
-	more = !list_empty(&p2p_imports);
+	more = p2p_imports_nr;
 	mutex_unlock(&p2p_imports_lock);
 
 	p2p_import_put_list(&reaped);
@@ -573,37 +628,15 @@ static struct dma_buf_p2p_map *p2p_map_tryget(struct dma_buf_p2p_import *imp)
 	return map;
 }
 
-/**
- * dma_buf_p2p_map_get() - a reference on the device's current map
- * @imp: the import
- * @created: set to true when this call had to map the buffer (may be NULL)
- *
- * The fast path takes a reference on the published map without a lock.
- * Otherwise the buffer is mapped for the device under its reservation lock,
- * after the exporter's pending moves have finished (waited for outside the
- * lock, so that an exporter blocked on its fences is never also blocked on
- * us).  The addresses stay valid until the reference is dropped: a move
- * waits for it.  So the holder must drop it in finite time and must not
- * wait, while holding it, for this buffer's reservation lock.
- *
- * Context: process context, may sleep; no reservation lock held.
- * Return: the map, or an ERR_PTR(): -ENODEV when the device is gone,
- * -ERESTARTSYS on a signal, -ETIMEDOUT when the exporter's fences do not
- * signal in 10 seconds, or the exporter's errno from mapping (-EBUSY: the
- * buffer is pinned where this device cannot reach it).
- */
-struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
-					    bool *created)
+/* The slow path: map the buffer for the device under its lock. */
+static struct dma_buf_p2p_map *p2p_map_get_locked(struct dma_buf_p2p_import *imp,
+						  bool *new)
 {
 	struct dma_resv *resv = imp->dmabuf->resv;
 	struct dma_buf_p2p_map *map;
-	bool new = false;
 	int ret;
 
-	map = p2p_map_tryget(imp);
-	if (likely(map))
-		goto out;
-
+	/* Pending moves end first, so that we never hold the lock for them. */
 	ret = p2p_import_wait_kernel(imp->dmabuf);
 	if (ret)
 		return ERR_PTR(ret);
@@ -622,20 +655,65 @@ struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
 		if (!IS_ERR(map)) {
 			percpu_ref_get(&map->users);
 			rcu_assign_pointer(imp->map, map);
-			new = true;
+			*new = true;
 		}
 	}
 	dma_resv_unlock(resv);
-	if (IS_ERR(map))
-		return map;
+	return map;
+}
 
-	/* Exporters may return the map before the data has arrived. */
-	ret = p2p_import_wait_kernel(imp->dmabuf);
-	if (ret) {
+/**
+ * dma_buf_p2p_map_get() - a reference on the device's current map
+ * @imp: the import
+ * @created: set to true when this call had to map the buffer (may be NULL)
+ *
+ * The fast path takes a reference on the published map without a lock.
+ * Otherwise the buffer is mapped for the device under its reservation lock,
+ * after the exporter's pending moves have finished (waited for outside the
+ * lock, so that an exporter blocked on its fences is never also blocked on
+ * us).  Either way the exporter's copy into the memory behind the map (its
+ * KERNEL fences when the map was made) has finished when this returns.
+ * The addresses stay valid until the reference is dropped: a move
+ * waits for it.  So the holder must drop it in finite time and must not
+ * wait, while holding it, for this buffer's reservation lock.
+ *
+ * Context: process context, may sleep; no reservation lock held.
+ * Return: the map, or an ERR_PTR(): -ENODEV when the device is gone,
+ * -ERESTARTSYS on a signal, -ETIMEDOUT when the exporter's fences do not
+ * signal in 10 seconds, or the exporter's errno from mapping (-EBUSY: the
+ * buffer is pinned where this device cannot reach it).
+ */
+struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
+					    bool *created)
+{
+	struct dma_buf_p2p_map *map;
+	struct dma_fence *ready;
+	bool new = false;
+	long ret;
+
+	for (;;) {
+		map = p2p_map_tryget(imp);
+		if (!map) {
+			map = p2p_map_get_locked(imp, &new);
+			if (IS_ERR(map))
+				return map;
+		}
+		/*
+		 * Until the exporter's copy into the mapped memory is done,
+		 * wait for it, holding no reference: the copy's mover may be
+		 * waiting in move_notify for references to drain.
+		 */
+		ready = map->ready;
+		if (likely(!ready || dma_fence_is_signaled(ready)))
+			break;
+		dma_fence_get(ready);
 		dma_buf_p2p_map_put(map);
-		return ERR_PTR(ret);
+		ret = dma_fence_wait_timeout(ready, true,
+					     P2P_IMPORT_FENCE_TIMEOUT);
+		dma_fence_put(ready);
+		if (ret <= 0)
+			return ERR_PTR(ret ?: -ETIMEDOUT);
 	}
-out:
 	if (created)
 		*created = new;
 	return map;

@@ -13,16 +13,18 @@
  * input; flags must hold only published bits; anything else is EINVAL.
  *
  * Errors shared by both ioctls:
- *   EBADF       @dmabuf_fd is not an open file, or a write was asked of a
- *               block device not opened for writing
+ *   EBADF       @dmabuf_fd is not an open file, or the block device is not
+ *               open for the access (writing for writes, reading for reads)
  *   EINVAL      @dmabuf_fd is not a DMA-BUF; unknown flags; non-zero padding
  *               or out fields; a zero length; an offset or length not a
  *               multiple of the device's logical block size
  *   ERANGE      a range reaches past the end of the buffer or the device,
  *               or offset + length overflows
  *   EPERM       a write to a read-only device
- *   EACCES      a read from the device into a buffer whose fd is not open
- *               for writing
+ *   EACCES      the dma-buf fd is not open for the access: writing for
+ *               reads from the device, reading for writes to it
+ *   EBUSY       cached pages of the device's range could not be dropped
+ *               before a write (they are mapped or locked)
  *   EOPNOTSUPP  the device carries integrity metadata or is zoned
  *   ENODEV      the device is gone (removed, or its controller died) or
  *               has no capacity
@@ -35,7 +37,9 @@
  * buffer's exporter maps it for the device (peer-to-peer where the device
  * reaches the memory; an exporter such as dma-buf P2P may first move the
  * buffer to system memory for a device that cannot).  Otherwise the call
- * takes the bounce path.  Both are reported in the out fields.
+ * takes the bounce path.  Both are reported in the out fields.  The device's
+ * page cache is kept coherent as for O_DIRECT: dirty pages of the range are
+ * written back first, and cached pages of a written range are dropped.
  */
 #ifndef _UAPI_LINUX_BLK_DMABUF_H
 #define _UAPI_LINUX_BLK_DMABUF_H
