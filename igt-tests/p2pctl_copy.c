@@ -1,0 +1,1551 @@
+// SPDX-License-Identifier: MIT
+/*
+ * p2pctl copy against the ground truth: NVMe to NVMe through a VRAM BAR
+ * buffer, a vgem GEM buffer, a udmabuf and a system heap buffer; virtio-blk
+ * through the bounce path; regular files through the CPU.  Every copy that
+ * writes a disk is checked on the disk's image (read by the host's file,
+ * as p2p_blk_io does), and its --json report against what the topology
+ * says: the path each direction took, why, and the bytes the CPU copied.
+ * Then every error with its exit status and message, a mismatch that
+ * --verify must catch, and the progress bar's rules.
+ *
+ * Disk regions, as igt-tests/p2p_blk_io.c lays them out (the images are
+ * shared with it; tests never run at the same time):
+ *
+ *   NVMe [0, 64 MiB)      read region: the sources
+ *   NVMe [96, 112 MiB)    write region: each test's target slice on cmb0,
+ *                         far0 or peer0, read from the image before the
+ *                         copy and written back (and checked) after it,
+ *                         also when the test fails (an exit handler)
+ *   vblk [0, 32 MiB)      read region
+ *   vblk [48, 64 MiB)     write region of virtio-blk-bounce, restored
+ *
+ * Copies are checked to change their slice: the sources are other
+ * regions of other disks, which the seeded images make differ.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+#include <linux/fs.h>
+#include <linux/udmabuf.h>
+
+#include "igt.h"
+#include "p2p_topology.h"
+
+IGT_TEST_DESCRIPTION("p2pctl copy moves the right bytes between NVMe, "
+		     "virtio-blk and files through every kind of dma-buf, "
+		     "reports the path and the CPU's share truthfully, and "
+		     "fails cleanly.");
+
+#define KiB ((uint64_t)1 << 10)
+#define MiB ((uint64_t)1 << 20)
+
+#define WRITE_SLICE	(96 * MiB)
+#define VBLK_WRITE	(48 * MiB)
+#define FILE_REASON	"regular file: no kernel import for files yet"
+
+#define SRC_FILE	"/tmp/p2pctl-copy-src"
+#define DST_FILE	"/tmp/p2pctl-copy-dst"
+#define MNT_DIR		"/tmp/p2pctl-copy-mnt"
+
+enum { CMB, PEER, FAR };
+
+struct disk {
+	char dev[48];		/* /dev/nvme0n1 */
+	char name[32];		/* nvme0n1 */
+	const char *image;
+	const struct p2p_pci *pci;	/* NULL for virtio-blk */
+};
+
+struct env {
+	struct p2p_machine m;
+	struct disk nvme[3];
+	struct disk vblk;
+};
+
+static char p2pctl[PATH_MAX];
+
+/* ------------------------------------------------------------------ */
+/* Running p2pctl                                                       */
+
+/* p2pctl sits in the build tree next to this test's directory. */
+static void find_p2pctl(void)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	igt_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
+			    "%s/../userspace/p2pctl/p2pctl", self) <
+		   (int)sizeof(p2pctl));
+	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
+}
+
+struct result {
+	int status;
+	char out[16384];
+	char err[8192];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	igt_assert_f(f, "cannot open %s: %m\n", path);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Runs "PREFIX p2pctl ARGS" through the shell (so fds without
+ * close-on-exec are inherited), stdout and stderr into @r; stderr is a
+ * file, never a terminal.
+ */
+__attribute__((format(printf, 3, 4)))
+static int run_as(struct result *r, const char *prefix, const char *fmt, ...)
+{
+	char args[2048], cmd[PATH_MAX + 4096];
+	char errfile[] = "/tmp/p2pctl-copy-err-XXXXXX";
+	va_list ap;
+	size_t n;
+	FILE *f;
+	int fd;
+
+	va_start(ap, fmt);
+	igt_assert(vsnprintf(args, sizeof(args), fmt, ap) < (int)sizeof(args));
+	va_end(ap);
+	fd = mkstemp(errfile);
+	igt_assert_fd(fd);
+	close(fd);
+	igt_assert(snprintf(cmd, sizeof(cmd), "%s %s %s 2>%s", prefix, p2pctl,
+			    args, errfile) < (int)sizeof(cmd));
+	f = popen(cmd, "r");
+	igt_assert(f);
+	n = fread(r->out, 1, sizeof(r->out) - 1, f);
+	r->out[n] = '\0';
+	r->status = pclose(f);
+	slurp(errfile, r->err, sizeof(r->err));
+	unlink(errfile);
+	igt_info("p2pctl %s\n", args);
+	igt_debug("-> %d\nstdout: %s\nstderr: %s\n", r->status, r->out, r->err);
+	igt_assert_f(WIFEXITED(r->status), "p2pctl %s: status %#x\n", args,
+		     r->status);
+	r->status = WEXITSTATUS(r->status);
+	return r->status;
+}
+
+#define run(r, ...) run_as(r, "", __VA_ARGS__)
+
+/* A failure: status @status, exactly @msg (a whole line) on stderr, no stdout. */
+static void expect_fail(const struct result *r, int status, const char *msg)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s\n", msg);
+	igt_assert_f(r->status == status, "exit status %d, expected %d; "
+		     "stderr: %s\n", r->status, status, r->err);
+	igt_assert_f(strstr(r->err, line), "expected on stderr:\n%s"
+		     "got:\n%s", line, r->err);
+	igt_assert_f(!r->out[0], "stdout on failure: %s\n", r->out);
+}
+
+static void expect_ok(const struct result *r)
+{
+	igt_assert_f(r->status == 0, "exit status %d; stderr: %s\n",
+		     r->status, r->err);
+	/* stderr is a file: no progress bar, no warnings. */
+	igt_assert_f(!r->err[0], "unexpected stderr: %s\n", r->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* --json, through python3's parser                                     */
+
+/* Flattened: one "a.b.c=value" line per leaf, strings unquoted. */
+struct json {
+	char flat[16384];
+};
+
+static const char *const flatten_py =
+	"import json, sys\n"
+	"def walk(path, v):\n"
+	"    if isinstance(v, dict):\n"
+	"        for k, x in v.items():\n"
+	"            walk(path + [k], x)\n"
+	"    elif isinstance(v, list):\n"
+	"        for i, x in enumerate(v):\n"
+	"            walk(path + [str(i)], x)\n"
+	"    else:\n"
+	"        s = 'null' if v is None else json.dumps(v) "
+	"if isinstance(v, bool) else str(v)\n"
+	"        print('.'.join(path) + '=' + s)\n"
+	"walk([], json.load(open(sys.argv[1])))\n";
+
+static void json_parse(struct json *j, const char *text)
+{
+	char file[] = "/tmp/p2pctl-copy-json-XXXXXX", cmd[256];
+	size_t n;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(file);
+	igt_assert_fd(fd);
+	igt_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	f = fopen("/tmp/p2pctl-copy-flatten.py", "we");
+	igt_assert(f);
+	fputs(flatten_py, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 /tmp/p2pctl-copy-flatten.py %s",
+		 file);
+	f = popen(cmd, "r");
+	igt_assert(f);
+	n = fread(j->flat + 1, 1, sizeof(j->flat) - 2, f);
+	j->flat[0] = '\n';
+	j->flat[n + 1] = '\0';
+	igt_assert_f(pclose(f) == 0, "python3 cannot parse the --json "
+		     "output:\n%s\n", text);
+	unlink(file);
+}
+
+/* The value of @key (valid for 8 more calls); fails when there is none. */
+static const char *jget(const struct json *j, const char *key)
+{
+	static char values[8][512];
+	static unsigned int next;
+	char *value = values[next++ % 8];
+	char want[128];
+	const char *p;
+	size_t n;
+
+	snprintf(want, sizeof(want), "\n%s=", key);
+	p = strstr(j->flat, want);
+	igt_assert_f(p, "no '%s' in the JSON:%s\n", key, j->flat);
+	p += strlen(want);
+	n = strcspn(p, "\n");
+	igt_assert(n < sizeof(values[0]));
+	memcpy(value, p, n);
+	value[n] = '\0';
+	return value;
+}
+
+static void jexpect(const struct json *j, const char *key, const char *want)
+{
+	const char *got = jget(j, key);
+
+	igt_assert_f(!strcmp(got, want), "%s is '%s', expected '%s'\n", key,
+		     got, want);
+}
+
+static uint64_t jnum(const struct json *j, const char *key)
+{
+	const char *v = jget(j, key);
+	char *end;
+	uint64_t n = strtoull(v, &end, 10);
+
+	igt_assert_f(end != v && !*end, "%s is '%s', not a number\n", key, v);
+	return n;
+}
+
+static double jdouble(const struct json *j, const char *key)
+{
+	return strtod(jget(j, key), NULL);
+}
+
+static void jexpect_num(const struct json *j, const char *key, uint64_t want)
+{
+	uint64_t got = jnum(j, key);
+
+	igt_assert_f(got == want, "%s is %" PRIu64 ", expected %" PRIu64 "\n",
+		     key, got, want);
+}
+
+/* The report's basics, and its figures for the log. */
+static void json_common(const struct json *j, uint64_t bytes)
+{
+	jexpect_num(j, "bytes", bytes);
+	igt_assert(jdouble(j, "seconds") > 0);
+	igt_info("%" PRIu64 " bytes in %s s (%.1f MiB/s); read %s (%s), write "
+		 "%s (%s); CPU bytes %" PRIu64 " (%s per payload byte)\n",
+		 bytes, jget(j, "seconds"),
+		 jdouble(j, "bytes_per_second") / MiB, jget(j, "read.path"),
+		 jget(j, "read.reason"), jget(j, "write.path"),
+		 jget(j, "write.reason"), jnum(j, "cpu_bytes.total"),
+		 jget(j, "cpu_bytes.per_payload_byte"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Ground truth                                                         */
+
+static void *xalloc(size_t len)
+{
+	void *p = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
+
+	igt_assert_f(p, "out of memory for %zu bytes\n", len);
+	return p;
+}
+
+static int image_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+
+	if (fd < 0 && errno == EINVAL)	/* a filesystem without O_DIRECT */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	return fd;
+}
+
+static void pread_all(int fd, void *buf, size_t len, uint64_t off,
+		      const char *path)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
+				  off + done);
+
+		igt_assert_f(n > 0, "reading %s at %#" PRIx64 ": %s\n", path,
+			     off + done, n ? strerror(errno) : "end of file");
+		done += n;
+	}
+}
+
+static uint8_t *file_dup(const char *path, uint64_t off, size_t len)
+{
+	uint8_t *buf = xalloc(len);
+	int fd = image_open(path);
+
+	pread_all(fd, buf, len, off, path);
+	close(fd);
+	return buf;
+}
+
+static void check_bytes(const uint8_t *got, const uint8_t *want, size_t len,
+			const char *what)
+{
+	size_t bad = 0, first = 0;
+
+	if (!memcmp(got, want, len))
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (got[i] != want[i] && !bad++)
+			first = i;
+	igt_assert_f(!bad, "%s: %zu of %zu bytes differ, first at %#zx: "
+		     "%#04x, expected %#04x\n", what, bad, len, first,
+		     got[first], want[first]);
+}
+
+static void check_file(const char *path, uint64_t off, const uint8_t *want,
+		       size_t len, const char *what)
+{
+	uint8_t *got = file_dup(path, off, len);
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, path, off);
+	check_bytes(got, want, len, msg);
+	free(got);
+}
+
+static void write_file(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	igt_assert_f(fd >= 0, "cannot create %s: %m\n", path);
+	igt_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Target slices: saved before a copy, written back after               */
+
+struct slice {
+	const struct disk *disk;
+	uint64_t off;
+	size_t len;
+	uint8_t *old;
+};
+
+/* The slice a running test has changed, for the exit handler. */
+static struct slice *dirty;
+
+/* Writes @s's old bytes back: open, pwrite, fsync, close only. */
+static bool slice_write_back(const struct slice *s)
+{
+	size_t done = 0;
+	bool ok;
+	int fd;
+
+	fd = open(s->disk->dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	while (done < s->len) {
+		ssize_t n = pwrite(fd, s->old + done, s->len - done,
+				   s->off + done);
+
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	ok = done == s->len && !fsync(fd);
+	close(fd);
+	return ok;
+}
+
+static void restore_on_exit(int sig)
+{
+	(void)sig;
+	if (dirty)
+		slice_write_back(dirty);
+}
+
+/* Saves the slice and makes sure @src_bytes would change it. */
+static void slice_save(struct slice *s, const struct disk *d, uint64_t off,
+		       size_t len, const uint8_t *new_bytes)
+{
+	static bool installed;
+
+	s->disk = d;
+	s->off = off;
+	s->len = len;
+	s->old = file_dup(d->image, off, len);
+	igt_assert_f(memcmp(s->old, new_bytes, len),
+		     "%s at %" PRIu64 " MiB already holds the bytes to copy\n",
+		     d->name, off / MiB);
+	if (!installed) {
+		igt_install_exit_handler(restore_on_exit);
+		installed = true;
+	}
+	dirty = s;
+}
+
+static void slice_restore(struct slice *s)
+{
+	igt_assert_f(slice_write_back(s), "writing %s back at %" PRIu64
+		     ": %m\n", s->disk->dev, s->off);
+	dirty = NULL;
+	check_file(s->disk->image, s->off, s->old, s->len,
+		   "the slice written back");
+	free(s->old);
+	s->old = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The machine                                                          */
+
+static void disk_find(struct disk *d, const char *serial, const char *image,
+		      const struct p2p_pci *pci)
+{
+	igt_assert_f(p2p_block_by_serial(serial, d->name, sizeof(d->name)),
+		     "no block device with serial %s\n", serial);
+	snprintf(d->dev, sizeof(d->dev), "/dev/%s", d->name);
+	d->image = image;
+	d->pci = pci;
+}
+
+static const char *mode_of(const struct env *e, const struct p2p_pci *provider,
+			   const struct p2p_pci *device)
+{
+	uint32_t path, distance;
+
+	p2p_expected_path(provider, device, e->m.host_bridge_p2p, &path,
+			  &distance);
+	switch (path) {
+	case DMA_BUF_P2P_PATH_BUS:
+		return "p2p-bus";
+	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
+		return "p2p-host-bridge";
+	default:
+		return "system";
+	}
+}
+
+/* A DRM node of vgem: "card" for the primary, "renderD" for render. */
+static bool vgem_node(const char *prefix, char *path, size_t len)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	dir = opendir("/dev/dri");
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		drmVersionPtr v;
+		int fd;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, len, "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		found = v && !strcmp(v->name, "vgem");
+		drmFreeVersion(v);
+		close(fd);
+	}
+	closedir(dir);
+	return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* The tests                                                            */
+
+/*
+ * SRC slice of @src -> a buffer given by @via -> DST slice of @dst: the
+ * report parsed into @j, the image checked and written back.
+ */
+static void copy_checked(const struct disk *src, uint64_t src_off,
+			 const struct disk *dst, uint64_t dst_off,
+			 uint64_t len, const char *via, struct json *j)
+{
+	struct result r;
+	struct slice s;
+	uint8_t *want;
+
+	want = file_dup(src->image, src_off, len);
+	slice_save(&s, dst, dst_off, len, want);
+	run(&r, "copy %s %s %s --offset %" PRIu64 " --dst-offset %" PRIu64
+	    " --length %" PRIu64 " --verify --json", src->dev, dst->dev, via,
+	    src_off, dst_off, len);
+	expect_ok(&r);
+	json_parse(j, r.out);
+	jexpect(j, "verify.match", "true");
+	check_file(dst->image, dst_off, want, len, "the copied slice");
+	slice_restore(&s);
+	free(want);
+}
+
+static void test_nvme_vram_nvme(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	const char *rmode = mode_of(e, &e->m.vram, peer->pci);
+	const char *wmode = mode_of(e, &e->m.vram, cmb->pci);
+	char via[64], line[512];
+	struct result r;
+	struct json j;
+	struct slice s;
+	uint8_t *want;
+
+	igt_assert_f(strcmp(rmode, "system") && strcmp(wmode, "system"),
+		     "topology: peer0 and cmb0 must reach the VRAM BAR\n");
+	snprintf(via, sizeof(via), "--via %s", e->m.vram.addr);
+	copy_checked(peer, 8 * MiB, cmb, WRITE_SLICE, 16 * MiB, via, &j);
+	json_common(&j, 16 * MiB);
+	jexpect(&j, "src.path", peer->dev);
+	jexpect(&j, "src.type", "block");
+	jexpect(&j, "dst.name", cmb->name);
+	jexpect_num(&j, "dst.offset", WRITE_SLICE);
+	jexpect(&j, "buffer.via", "provider");
+	jexpect(&j, "buffer.provider", e->m.vram.addr);
+	jexpect_num(&j, "buffer.size", 16 * MiB);
+	jexpect(&j, "buffer.placement_before", "bar");
+	jexpect(&j, "buffer.placement_after", "bar");
+	jexpect_num(&j, "buffer.migrations_to_system", 0);
+	jexpect_num(&j, "buffer.migrations_to_bar", 0);
+	/* Peer-to-peer both ways: the CPU copied nothing at all. */
+	jexpect(&j, "read.path", "p2p");
+	jexpect(&j, "read.reason", rmode);
+	jexpect_num(&j, "read.maps", 1);
+	jexpect(&j, "write.path", "p2p");
+	jexpect(&j, "write.reason", wmode);
+	jexpect_num(&j, "cpu_bytes.total", 0);
+	jexpect_num(&j, "cpu_bytes.block_io", 0);
+	jexpect_num(&j, "cpu_bytes.exporter", 0);
+	jexpect_num(&j, "cpu_bytes.files", 0);
+	igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 0.0);
+
+	/* The human report says the same, in batches of 256 KiB at QD 8. */
+	want = file_dup(peer->image, 8 * MiB, 16 * MiB);
+	slice_save(&s, cmb, WRITE_SLICE, 16 * MiB, want);
+	run(&r, "copy %s %s %s --offset 8M --dst-offset 96M --length 16M "
+	    "--block-size 256K --queue-depth 8 --verify", peer->dev, cmb->dev,
+	    via);
+	expect_ok(&r);
+	igt_info("%s", r.out);
+	snprintf(line, sizeof(line), "copied   16777216 bytes (16M) from %s "
+		 "to %s in ", peer->dev, cmb->dev);
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	snprintf(line, sizeof(line), "read     %s -> buffer: p2p (%s), 1 "
+		 "call, 1 mapping\n", peer->dev, rmode);
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	snprintf(line, sizeof(line), "write    buffer -> %s: p2p (%s), 1 "
+		 "call, 1 mapping\n", cmb->dev, wmode);
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	igt_assert(strstr(r.out, "placement bar -> bar, migrations 0 to "
+			  "system, 0 to bar\n"));
+	igt_assert(strstr(r.out, "cpu      0 bytes (0) copied by the CPU, "
+			  "0.000 per payload byte: block I/O 0, exporter "
+			  "migrations 0, files 0\n"));
+	igt_assert(strstr(r.out, "verify   SRC and DST ranges match\n"));
+	check_file(cmb->image, WRITE_SLICE, want, 16 * MiB, "the copied slice");
+	slice_restore(&s);
+	free(want);
+}
+
+static void test_far_nvme(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *far = &e->nvme[FAR];
+	const char *mode = mode_of(e, &e->m.vram, far->pci);
+	struct dma_buf_p2p_alloc a = {
+		.provider = e->m.vram.id,
+		.size = 8 * MiB,
+		.fd_flags = O_RDWR,	/* inherited by p2pctl */
+	};
+	char via[64], reason[256];
+	struct json j;
+	int dev;
+
+	igt_info("far0 reaches the VRAM BAR as: %s\n", mode);
+	snprintf(via, sizeof(via), "--via %s --block-size 256K",
+		 e->m.vram.addr);
+	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
+	json_common(&j, 16 * MiB);
+	jexpect(&j, "read.path", "p2p");
+	jexpect(&j, "read.reason", mode_of(e, &e->m.vram, peer->pci));
+	jexpect_num(&j, "cpu_bytes.block_io", 0);
+	jexpect_num(&j, "cpu_bytes.files", 0);
+
+	if (strcmp(mode, "system")) {
+		/* Through the host bridge: still no CPU copy. */
+		jexpect(&j, "write.path", "p2p");
+		jexpect(&j, "write.reason", mode);
+		jexpect(&j, "buffer.placement_after", "bar");
+		jexpect_num(&j, "buffer.migrations_to_system", 0);
+		jexpect_num(&j, "cpu_bytes.total", 0);
+	} else {
+		/* No route: the exporter moved the buffer for far0, says why. */
+		jexpect(&j, "write.path", "system");
+		jexpect(&j, "write.reason", "system: no-p2p-path");
+		jexpect(&j, "buffer.placement_before", "bar");
+		jexpect(&j, "buffer.placement_after", "system");
+		jexpect_num(&j, "buffer.migrations_to_system", 1);
+		jexpect_num(&j, "cpu_bytes.exporter", 16 * MiB);
+		jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
+		igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 1.0);
+	}
+
+	/*
+	 * Two windows through an 8 MiB VRAM buffer of the test's own, by fd:
+	 * where far0 cannot reach it, the second window's read lands in
+	 * system memory too, moved there for far0.
+	 */
+	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+	igt_assert_fd(dev);
+	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
+	snprintf(via, sizeof(via), "--via-fd %u", a.fd);
+	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
+	json_common(&j, 16 * MiB);
+	jexpect(&j, "buffer.via", "fd");
+	jexpect_num(&j, "buffer.window", 8 * MiB);
+	jexpect(&j, "buffer.placement_before", "bar");
+	jexpect_num(&j, "read.calls", 2);
+	if (strcmp(mode, "system")) {
+		jexpect(&j, "read.path", "p2p");
+		jexpect(&j, "write.path", "p2p");
+		jexpect(&j, "buffer.placement_after", "bar");
+		jexpect_num(&j, "cpu_bytes.total", 0);
+	} else {
+		snprintf(reason, sizeof(reason), "p2p (p2p-bus), then system "
+			 "(system: moved for %s (no-p2p-path))",
+			 e->m.nvme[FAR].pci.addr);
+		jexpect(&j, "read.path", "mixed");
+		jexpect(&j, "read.reason", reason);
+		jexpect(&j, "write.path", "system");
+		jexpect(&j, "buffer.placement_after", "system");
+		jexpect_num(&j, "buffer.migrations_to_system", 1);
+		jexpect_num(&j, "cpu_bytes.exporter", 8 * MiB);
+		jexpect_num(&j, "cpu_bytes.total", 8 * MiB);
+	}
+	close(a.fd);
+	close(dev);
+}
+
+static void test_auto_provider(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *far = &e->nvme[FAR];
+	const char *provider;
+	struct result r;
+	struct json j;
+	uint8_t *want;
+	char msg[512];
+
+	/* peer0 reaches both providers below the switch: one of them. */
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --offset 4M --length 4M --json", peer->dev,
+	    DST_FILE);
+	expect_ok(&r);
+	json_parse(&j, r.out);
+	jexpect(&j, "buffer.via", "auto");
+	provider = jget(&j, "buffer.provider");
+	igt_assert_f(!strcmp(provider, e->m.vram.addr) ||
+		     !strcmp(provider, e->m.nvme[CMB].pci.addr),
+		     "chose %s\n", provider);
+	jexpect(&j, "read.path", "p2p");
+	jexpect(&j, "read.reason", "p2p-bus");
+	want = file_dup(peer->image, 4 * MiB, 4 * MiB);
+	check_file(DST_FILE, 0, want, 4 * MiB, "peer0 copied to a file");
+	free(want);
+
+	/* far0: through the host bridge, or no provider at all. */
+	run(&r, "copy %s %s --length 1M --json", far->dev, DST_FILE);
+	if (!strcmp(mode_of(e, &e->m.vram, far->pci), "system") &&
+	    !strcmp(mode_of(e, &e->m.nvme[CMB].pci, far->pci), "system")) {
+		snprintf(msg, sizeof(msg), "p2pctl: copy: no published P2PDMA "
+			 "provider with 1M free is reachable peer-to-peer by "
+			 "%s (see 'p2pctl list'); name the buffer with --via, "
+			 "--via-fd or --via-gem", far->name);
+		expect_fail(&r, 1, msg);
+	} else {
+		expect_ok(&r);
+		json_parse(&j, r.out);
+		jexpect(&j, "read.path", "p2p");
+		jexpect(&j, "read.reason", "p2p-host-bridge");
+	}
+	unlink(DST_FILE);
+}
+
+static void test_via_gem(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	char node[PATH_MAX], via[PATH_MAX + 16];
+	struct json j;
+
+	igt_require_f(vgem_node("card", node, sizeof(node)),
+		      "no vgem primary node in /dev/dri\n");
+	snprintf(via, sizeof(via), "--via-gem %s", node);
+	copy_checked(peer, 32 * MiB, cmb, WRITE_SLICE, 8 * MiB, via, &j);
+	json_common(&j, 8 * MiB);
+	jexpect(&j, "buffer.via", "gem");
+	jexpect(&j, "buffer.drm_node", node);
+	jexpect(&j, "buffer.drm_driver", "vgem");
+	jexpect(&j, "buffer.provider", "null");
+	jexpect(&j, "buffer.placement_before", "null");
+	igt_assert(jnum(&j, "buffer.size") >= 8 * MiB);
+	/* NVMe DMAs the GEM object's pages itself, both ways. */
+	jexpect(&j, "read.path", "native");
+	jexpect(&j, "write.path", "native");
+	jexpect_num(&j, "read.maps", 1);
+	jexpect_num(&j, "cpu_bytes.block_io", 0);
+	jexpect(&j, "cpu_bytes.exporter", "null");
+	jexpect_num(&j, "cpu_bytes.total", 0);
+}
+
+/* A dma-buf fd the shell passes on to p2pctl: not close-on-exec. */
+static int udmabuf_new(size_t size, int *memfd)
+{
+	struct udmabuf_create c = { .size = size };
+	int dev, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(dev >= 0, "no /dev/udmabuf: %m\n");
+	*memfd = memfd_create("p2pctl_copy", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(*memfd);
+	igt_assert_eq(ftruncate(*memfd, size), 0);
+	igt_assert_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = *memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &c);
+	igt_assert_f(buf >= 0, "UDMABUF_CREATE: %m\n");
+	close(dev);
+	return buf;
+}
+
+static void test_via_fd_udmabuf(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	char via[96];
+	struct json j;
+	int memfd, buf;
+
+	/* 12 MiB through a 4 MiB buffer: three windows, 8 I/Os each. */
+	buf = udmabuf_new(4 * MiB, &memfd);
+	snprintf(via, sizeof(via), "--via-fd %d --block-size 512K "
+		 "--queue-depth 4", buf);
+	copy_checked(peer, 40 * MiB, cmb, WRITE_SLICE, 12 * MiB, via, &j);
+	json_common(&j, 12 * MiB);
+	jexpect(&j, "buffer.via", "fd");
+	jexpect_num(&j, "buffer.fd", buf);
+	jexpect(&j, "buffer.exporter", "udmabuf");
+	jexpect_num(&j, "buffer.size", 4 * MiB);
+	jexpect_num(&j, "buffer.window", 4 * MiB);
+	jexpect_num(&j, "block_size", 512 * KiB);
+	jexpect_num(&j, "queue_depth", 4);
+	jexpect(&j, "read.path", "native");
+	jexpect_num(&j, "read.calls", 3);
+	jexpect(&j, "write.path", "native");
+	jexpect_num(&j, "write.calls", 3);
+	jexpect_num(&j, "cpu_bytes.total", 0);
+	close(buf);
+	close(memfd);
+}
+
+static void test_via_fd_heap(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	struct dma_heap_allocation_data a = {
+		.len = 4 * MiB,
+		.fd_flags = O_RDWR,	/* inherited by p2pctl */
+	};
+	char via[64];
+	struct json j;
+	int heap;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");
+	igt_assert_eq(ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a), 0);
+	snprintf(via, sizeof(via), "--via-fd %u", a.fd);
+	copy_checked(peer, 52 * MiB, cmb, WRITE_SLICE, 8 * MiB, via, &j);
+	json_common(&j, 8 * MiB);
+	jexpect(&j, "buffer.exporter", "system");
+	jexpect_num(&j, "read.calls", 2);
+	jexpect(&j, "read.path", "native");
+	jexpect(&j, "write.path", "native");
+	jexpect_num(&j, "cpu_bytes.total", 0);
+	close(a.fd);
+	close(heap);
+}
+
+static void test_virtio_blk(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	const struct disk *vb = &e->vblk;
+	char via[64], reason[128];
+	struct json j;
+
+	igt_require_f(e->m.vblk.serial[0], "no virtio-blk disk (P2P_VBLK)\n");
+	snprintf(via, sizeof(via), "--via %s", e->m.vram.addr);
+	snprintf(reason, sizeof(reason), "bounce: %s's driver does no "
+		 "dma-buf DMA", vb->name);
+
+	/* NVMe -> VRAM -> virtio-blk: the write bounces, once per byte. */
+	copy_checked(peer, 4 * MiB, vb, VBLK_WRITE, 16 * MiB, via, &j);
+	json_common(&j, 16 * MiB);
+	jexpect(&j, "read.path", "p2p");
+	jexpect(&j, "write.path", "bounce");
+	jexpect(&j, "write.reason", reason);
+	jexpect_num(&j, "write.cpu_bytes", 16 * MiB);
+	jexpect_num(&j, "cpu_bytes.block_io", 16 * MiB);
+	jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
+	igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 1.0);
+
+	/* virtio-blk -> VRAM -> NVMe: the read bounces. */
+	copy_checked(vb, 0, cmb, WRITE_SLICE, 16 * MiB, via, &j);
+	json_common(&j, 16 * MiB);
+	jexpect(&j, "read.path", "bounce");
+	jexpect(&j, "read.reason", reason);
+	jexpect_num(&j, "read.cpu_bytes", 16 * MiB);
+	jexpect(&j, "write.path", "p2p");
+	jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
+}
+
+static void test_file_to_nvme(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER];
+	const size_t len = 16 * MiB;
+	struct result r;
+	struct json j;
+	struct slice s;
+	uint8_t *data;
+
+	data = xalloc(len);
+	p2p_fill_pattern(data, len, 0xf11e);
+	write_file(SRC_FILE, data, len);
+	slice_save(&s, peer, WRITE_SLICE, len, data);
+	run(&r, "copy %s %s --via %s --dst-offset 96M --verify --json",
+	    SRC_FILE, peer->dev, e->m.vram.addr);
+	expect_ok(&r);
+	json_parse(&j, r.out);
+	json_common(&j, len);
+	jexpect(&j, "src.type", "file");
+	jexpect(&j, "read.path", "cpu");
+	jexpect(&j, "read.reason", FILE_REASON);
+	jexpect_num(&j, "read.cpu_bytes", len);
+	jexpect(&j, "write.path", "p2p");
+	jexpect_num(&j, "cpu_bytes.files", len);
+	jexpect_num(&j, "cpu_bytes.block_io", 0);
+	jexpect_num(&j, "cpu_bytes.total", len);
+	jexpect(&j, "verify.match", "true");
+	check_file(peer->image, WRITE_SLICE, data, len, "a file copied to NVMe");
+	slice_restore(&s);
+	unlink(SRC_FILE);
+	free(data);
+}
+
+static void test_nvme_to_file(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER];
+	const size_t len = 16 * MiB;
+	uint8_t *want, zeros[1000] = { 0 };
+	struct result r;
+	struct stat st;
+	struct json j;
+
+	/* An unaligned file offset: files have no block size. */
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --offset 48M --length 16M "
+	    "--dst-offset 1000 --verify --json", peer->dev, DST_FILE,
+	    e->m.vram.addr);
+	expect_ok(&r);
+	json_parse(&j, r.out);
+	json_common(&j, len);
+	jexpect(&j, "dst.type", "file");
+	jexpect(&j, "read.path", "p2p");
+	jexpect(&j, "write.path", "cpu");
+	jexpect(&j, "write.reason", FILE_REASON);
+	jexpect_num(&j, "cpu_bytes.files", len);
+	jexpect_num(&j, "cpu_bytes.total", len);
+	jexpect(&j, "verify.match", "true");
+
+	/* The file grew to hold the range, and holds peer0's bytes. */
+	igt_assert_eq(stat(DST_FILE, &st), 0);
+	igt_assert_eq_u64(st.st_size, 1000 + len);
+	want = file_dup(peer->image, 48 * MiB, len);
+	check_file(DST_FILE, 1000, want, len, "NVMe copied to a file");
+	check_file(DST_FILE, 0, zeros, sizeof(zeros), "the file's hole");
+	free(want);
+	unlink(DST_FILE);
+}
+
+/*
+ * p2pctl under ptrace: the first pread64() of @path that returns the byte
+ * at file offset @at gets that byte flipped, as if the medium returned a
+ * wrong byte.  Returns the exit status; *hit says whether it happened.
+ */
+static int run_flipping(const char *args, const char *path, uint64_t at,
+			struct result *r, bool *hit)
+{
+	const char *out = "/tmp/p2pctl-copy-out", *err = "/tmp/p2pctl-copy-err";
+	unsigned long nr = 0, fd = 0, buf = 0, off = 0;
+	int status, sig;
+	pid_t pid;
+
+	*hit = false;
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		execl("/bin/sh", "sh", "-c", args, (char *)NULL);
+		_exit(127);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	igt_assert(WIFSTOPPED(status));
+	igt_assert_eq(ptrace(PTRACE_SETOPTIONS, pid, NULL,
+			     PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC |
+			     PTRACE_O_EXITKILL), 0);
+	for (sig = 0;;) {
+		struct __ptrace_syscall_info info;
+		char link[64], target[PATH_MAX];
+		ssize_t n;
+
+		igt_assert_eq(ptrace(PTRACE_SYSCALL, pid, NULL, sig), 0);
+		sig = 0;
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			break;
+		if (WSTOPSIG(status) == SIGTRAP)	/* exec event */
+			continue;
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(status);
+			continue;
+		}
+		igt_assert(ptrace(PTRACE_GET_SYSCALL_INFO, pid,
+				  sizeof(info), &info) > 0);
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+			nr = info.entry.nr;
+			fd = info.entry.args[0];
+			buf = info.entry.args[1];
+			off = info.entry.args[3];
+			continue;
+		}
+		if (info.op != PTRACE_SYSCALL_INFO_EXIT || *hit ||
+		    nr != SYS_pread64 || info.exit.rval <= 0 || at < off ||
+		    at >= off + (uint64_t)info.exit.rval)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/fd/%lu", pid, fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path))
+			continue;
+		{
+			unsigned long addr = buf + (at - off);
+			unsigned long word = addr & ~7ul;
+			long v;
+
+			errno = 0;
+			v = ptrace(PTRACE_PEEKDATA, pid, word, NULL);
+			igt_assert_eq(errno, 0);
+			v ^= 0xffl << (8 * (addr & 7));
+			igt_assert_eq(ptrace(PTRACE_POKEDATA, pid, word, v), 0);
+			*hit = true;
+		}
+	}
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+	unlink(out);
+	unlink(err);
+	igt_debug("%s -> %#x\nstdout: %s\nstderr: %s\n", args, status, r->out,
+		  r->err);
+	igt_assert_f(WIFEXITED(status), "status %#x\n", status);
+	r->status = WEXITSTATUS(status);
+	return r->status;
+}
+
+static void test_verify_mismatch(struct env *e)
+{
+	const size_t len = 4 * MiB;
+	const uint64_t at = MiB + 4242;
+	char args[PATH_MAX + 256], msg[512];
+	uint8_t *data, *got;
+	struct result r;
+	struct json j;
+	bool hit;
+
+#ifndef __x86_64__
+	igt_skip("the pread64() interception is written for x86-64\n");
+#endif
+	data = xalloc(len);
+	p2p_fill_pattern(data, len, 0x7e51f);
+	write_file(SRC_FILE, data, len);
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+
+	/* The copy is right; what --verify reads back of DST is not. */
+	snprintf(args, sizeof(args), "exec %s copy %s %s --via %s --verify "
+		 "--json", p2pctl, SRC_FILE, DST_FILE, e->m.vram.addr);
+	run_flipping(args, DST_FILE, at, &r, &hit);
+	igt_assert_f(hit, "p2pctl never read DST's byte %" PRIu64 " back\n",
+		     at);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: verify: DST %s differs from "
+		 "SRC %s at byte %" PRIu64 " of the range (SRC offset %" PRIu64
+		 ", DST offset %" PRIu64 ")\n", DST_FILE, SRC_FILE, at, at, at);
+	igt_assert_f(r.status == 1, "exit status %d; stderr: %s\n", r.status,
+		     r.err);
+	igt_assert_f(!strcmp(r.err, msg), "stderr:\n%s\nexpected:\n%s",
+		     r.err, msg);
+	/* The report is printed, and says it did not match. */
+	json_parse(&j, r.out);
+	jexpect(&j, "verify.match", "false");
+	jexpect_num(&j, "verify.first_mismatch", at);
+
+	/* And a range of DST that really differs. */
+	snprintf(args, sizeof(args), "exec %s copy %s %s --via %s --length 1M "
+		 "--verify", p2pctl, SRC_FILE, DST_FILE, e->m.vram.addr);
+	run_flipping(args, "/nonexistent", 0, &r, &hit);
+	igt_assert_eq(r.status, 0);
+	igt_assert(strstr(r.out, "verify   SRC and DST ranges match\n"));
+
+	got = file_dup(DST_FILE, 0, len);
+	check_bytes(got, data, len, "DST itself");
+	free(got);
+	free(data);
+	unlink(SRC_FILE);
+	unlink(DST_FILE);
+}
+
+static void test_usage_errors(void)
+{
+	static const struct {
+		const char *args, *msg;
+	} cases[] = {
+		{ "copy", "missing SRC and DST" },
+		{ "copy a", "missing DST" },
+		{ "copy a b c", "unexpected argument 'c'" },
+		{ "copy a b --bogus", "bad option" },
+		{ "copy a b --length 0", "--length must not be 0" },
+		{ "copy a b --length 12Q", "--length '12Q' is not a size "
+		  "(e.g. 4096, 0x1000, 512K, 1G)" },
+		{ "copy a b --offset -1", "--offset '-1' is not a size "
+		  "(e.g. 4096, 0x1000, 512K, 1G)" },
+		{ "copy a b --dst-offset 99999999999E", "--dst-offset "
+		  "'99999999999E' is too large" },
+		{ "copy a b --block-size 1000", "--block-size must be a "
+		  "multiple of 512 up to 64M, not '1000'" },
+		{ "copy a b --block-size 128M", "--block-size must be a "
+		  "multiple of 512 up to 64M, not '128M'" },
+		{ "copy a b --queue-depth 0", "--queue-depth must be 1 to "
+		  "4096, not '0'" },
+		{ "copy a b --queue-depth 4097", "--queue-depth must be 1 to "
+		  "4096, not '4097'" },
+		{ "copy a b --via 05:00.0", "'05:00.0' is not a PCI address "
+		  "(DOMAIN:BUS:DEVICE.FUNCTION, e.g. 0000:05:00.0)" },
+		{ "copy a b --via 0000:05:00.0 --via-gem /dev/dri/card0",
+		  "give one of --via, --via-fd and --via-gem" },
+		{ "copy a b --via-fd 0 --via-fd 1",
+		  "give one of --via, --via-fd and --via-gem" },
+		{ "copy a b --via-fd three",
+		  "'three' is not a file descriptor number" },
+	};
+	struct result r;
+	char msg[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg), "p2pctl: copy: %s (see 'p2pctl "
+			 "copy --help')", cases[i].msg);
+		run(&r, "%s", cases[i].args);
+		expect_fail(&r, 2, msg);
+	}
+
+	igt_assert_eq(run(&r, "copy --help"), 0);
+	igt_assert(strstr(r.out, "usage: p2pctl copy SRC DST [--via PROVIDER "
+			  "| --via-fd N | --via-gem DRMNODE]\n"));
+	igt_assert(strstr(r.out, "\nExamples:\n"));
+	igt_assert(strstr(r.out, "\nExit status: 0 copied"));
+	igt_assert(!r.err[0]);
+}
+
+static void test_bad_objects(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	struct dma_buf_p2p_alloc a = {
+		.provider = e->m.vram.id,
+		.size = MiB,
+		.fd_flags = O_RDONLY,	/* inherited by p2pctl, read-only */
+	};
+	char msg[PATH_MAX + 1024], node[PATH_MAX];
+	uint8_t page[8192];
+	struct result r;
+	int dev;
+
+	memset(page, 0x5a, sizeof(page));
+	write_file(SRC_FILE, page, sizeof(page));
+	write_file(DST_FILE, page, sizeof(page));
+
+	run(&r, "copy /nonexistent %s", DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: open SRC /nonexistent: No such file "
+		    "or directory (ENOENT)");
+	run(&r, "copy %s /nonexistent/dst", SRC_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: open DST /nonexistent/dst for "
+		    "writing: No such file or directory (ENOENT)");
+	run(&r, "copy /dev/null %s", DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: SRC /dev/null is neither a block "
+		    "device nor a regular file: Block device required "
+		    "(ENOTBLK)");
+	run(&r, "copy %s /tmp", SRC_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: open DST /tmp for writing: Is a "
+		    "directory (EISDIR)");
+
+	/* Offsets, lengths and ranges, against the devices' block size. */
+	run(&r, "copy %s %s --offset 1000 --length 1M", peer->dev, cmb->dev);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: offset 1000 is not a "
+		 "multiple of the logical block size of SRC %s (512): Invalid "
+		 "argument (EINVAL)", peer->dev);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --dst-offset 100000100", SRC_FILE, cmb->dev);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: dst-offset 100000100 is not "
+		 "a multiple of the logical block size of DST %s (512): "
+		 "Invalid argument (EINVAL)", cmb->dev);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --length 1000", peer->dev, DST_FILE);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: length 1000 is not a "
+		 "multiple of the logical block size of SRC %s (512): Invalid "
+		 "argument (EINVAL)", peer->dev);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --offset 128M", peer->dev, DST_FILE);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: offset 134217728 is at or "
+		 "past the end of SRC %s (134217728 bytes, 128M): Numerical "
+		 "result out of range (ERANGE)", peer->dev);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --offset 127M --length 2M", peer->dev, DST_FILE);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: range [133169152, 135266304) "
+		 "reaches past the end of SRC %s (134217728 bytes, 128M): "
+		 "Numerical result out of range (ERANGE)", peer->dev);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --length 16K", SRC_FILE, DST_FILE);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: range [0, 16384) reaches "
+		 "past the end of SRC %s (8192 bytes, 8K): Numerical result "
+		 "out of range (ERANGE)", SRC_FILE);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --dst-offset 127M --length 2M", peer->dev,
+	    cmb->dev);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: range [133169152, 135266304) "
+		 "reaches past the end of DST %s (134217728 bytes, 128M): "
+		 "Numerical result out of range (ERANGE)", cmb->dev);
+	expect_fail(&r, 1, msg);
+
+	/* The same device or file: overlapping ranges are refused. */
+	run(&r, "copy %s %s --length 8M --dst-offset 4M", peer->dev,
+	    peer->dev);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: SRC %s [0, 8388608) and DST "
+		 "%s [4194304, 12582912) overlap on %s: Invalid argument "
+		 "(EINVAL)", peer->dev, peer->dev, peer->name);
+	expect_fail(&r, 1, msg);
+	/* Another name of the same file. */
+	unlink(SRC_FILE ".link");
+	igt_assert_eq(link(SRC_FILE, SRC_FILE ".link"), 0);
+	run(&r, "copy %s %s --length 4096 --dst-offset 2048", SRC_FILE,
+	    SRC_FILE ".link");
+	expect_fail(&r, 1, "p2pctl: copy: SRC " SRC_FILE " [0, 4096) and DST "
+		    SRC_FILE ".link [2048, 6144) overlap on the same file: "
+		    "Invalid argument (EINVAL)");
+	unlink(SRC_FILE ".link");
+
+	/* Buffers that cannot be. */
+	run(&r, "copy %s %s --via 0000:09:00.0", SRC_FILE, DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: alloc 8K on 0000:09:00.0 (no such "
+		    "PCI function): No such device (ENODEV)");
+	run(&r, "copy %s %s --via %s", SRC_FILE, DST_FILE,
+	    e->m.nvme[PEER].pci.addr);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: alloc 8K on %s (not a "
+		 "P2PDMA provider; see 'p2pctl list'): No such device or "
+		 "address (ENXIO)", e->m.nvme[PEER].pci.addr);
+	expect_fail(&r, 1, msg);
+	run(&r, "copy %s %s --via-fd 987", SRC_FILE, DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: fd 987: Bad file descriptor "
+		    "(EBADF)");
+	run(&r, "copy %s %s --via-fd 0 <%s", SRC_FILE, DST_FILE, SRC_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: fd 0 is not a dma-buf: Invalid "
+		    "argument (EINVAL)");
+	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+	igt_assert_fd(dev);
+	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
+	run(&r, "copy %s %s --via-fd %u", SRC_FILE, DST_FILE, a.fd);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: dma-buf fd %u is not open "
+		 "read-write (SRC is read into it): Permission denied (EACCES)",
+		 a.fd);
+	expect_fail(&r, 1, msg);
+	close(a.fd);
+	close(dev);
+	run(&r, "copy %s %s --via-gem /dev/null", SRC_FILE, DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: /dev/null is not a DRM device node: "
+		    "No such device (ENODEV)");
+	run(&r, "copy %s %s --via-gem /dev/dri/nonexistent", SRC_FILE,
+	    DST_FILE);
+	expect_fail(&r, 1, "p2pctl: copy: open DRM node /dev/dri/nonexistent: "
+		    "No such file or directory (ENOENT)");
+	if (vgem_node("renderD", node, sizeof(node))) {
+		run(&r, "copy %s %s --via-gem %s", SRC_FILE, DST_FILE, node);
+		snprintf(msg, sizeof(msg), "p2pctl: copy: %s (vgem) is a "
+			 "render node; dumb buffers need the primary node "
+			 "(/dev/dri/cardN): Permission denied (EACCES)", node);
+		expect_fail(&r, 1, msg);
+	}
+
+	/* Nothing of it touched DST. */
+	check_file(DST_FILE, 0, page, sizeof(page), "DST after the errors");
+	unlink(SRC_FILE);
+	unlink(DST_FILE);
+}
+
+static void mount_tmpfs(const char *opts)
+{
+	mkdir(MNT_DIR, 0755);
+	igt_assert_f(!mount("tmpfs", MNT_DIR, "tmpfs", 0, opts),
+		     "mount tmpfs %s on " MNT_DIR ": %m\n", opts);
+}
+
+static void umount_tmpfs(void)
+{
+	igt_assert_eq(umount2(MNT_DIR, MNT_DETACH), 0);
+	rmdir(MNT_DIR);
+}
+
+static int ro_fd = -1;	/* a device set read-only, for the exit handler */
+
+static void writable_on_exit(int sig)
+{
+	int zero = 0;
+
+	(void)sig;
+	if (ro_fd >= 0)
+		ioctl(ro_fd, BLKROSET, &zero);
+}
+
+static void test_failed_io(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
+	const char *dst = MNT_DIR "/dst";
+	uint8_t page[4096], *want, *old;
+	char msg[1024];
+	struct result r;
+	struct stat st;
+	int one = 1, zero = 0;
+
+	igt_require_f(!system("command -v setpriv >/dev/null"),
+		      "no setpriv to run p2pctl as nobody\n");
+	memset(page, 0x5a, sizeof(page));
+	write_file(SRC_FILE, page, sizeof(page));
+
+	/* A read-only DST: refused at open, by the filesystem... */
+	mount_tmpfs("size=1m");
+	write_file(dst, page, sizeof(page));
+	igt_assert_eq(mount("tmpfs", MNT_DIR, "tmpfs",
+			    MS_REMOUNT | MS_RDONLY, "size=1m"), 0);
+	run(&r, "copy %s %s --via %s", SRC_FILE, dst, e->m.vram.addr);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: open DST %s for writing: "
+		 "Read-only file system (EROFS)", dst);
+	expect_fail(&r, 1, msg);
+	umount_tmpfs();
+
+	/* ...by permissions, for a user without them... */
+	write_file(DST_FILE, page, sizeof(page));
+	igt_assert_eq(chmod(DST_FILE, 0444), 0);
+	run_as(&r, "setpriv --reuid=65534 --regid=65534 --clear-groups",
+	       "copy %s %s --via %s", SRC_FILE, DST_FILE, e->m.vram.addr);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: open DST %s for writing: "
+		 "Permission denied (EACCES)", DST_FILE);
+	expect_fail(&r, 1, msg);
+	unlink(DST_FILE);
+
+	/* ...and by a read-only block device, at the first write. */
+	old = file_dup(cmb->image, WRITE_SLICE, MiB);
+	ro_fd = open(cmb->dev, O_RDONLY | O_CLOEXEC);
+	igt_assert_fd(ro_fd);
+	igt_install_exit_handler(writable_on_exit);
+	igt_assert_eq(ioctl(ro_fd, BLKROSET, &one), 0);
+	run(&r, "copy %s %s --via %s --length 1M --dst-offset 96M", peer->dev,
+	    cmb->dev, e->m.vram.addr);
+	igt_assert_eq(ioctl(ro_fd, BLKROSET, &zero), 0);
+	close(ro_fd);
+	ro_fd = -1;
+	snprintf(msg, sizeof(msg), "p2pctl: copy: buffer -> DST %s at byte "
+		 "100663296: Operation not permitted (EPERM)", cmb->dev);
+	expect_fail(&r, 1, msg);
+	igt_assert(strstr(r.err, "p2pctl: copy: failed: 0 of 1048576 bytes "
+			  "(0 of 1M) copied; DST holds SRC's bytes up to DST "
+			  "offset 100663296 only\n"));
+	check_file(cmb->image, WRITE_SLICE, old, MiB, "a read-only device");
+	free(old);
+
+	/* A DST that fills up half way: what was copied is said, and true. */
+	mount_tmpfs("size=6m");
+	write_file(dst, page, 0);
+	run(&r, "copy %s %s --via %s --length 16M", peer->dev, dst,
+	    e->m.vram.addr);
+	igt_assert_eq(stat(dst, &st), 0);
+	igt_info("the 6 MiB tmpfs took %lld bytes\n", (long long)st.st_size);
+	igt_assert(st.st_size > 0 && st.st_size < (off_t)(16 * MiB));
+	snprintf(msg, sizeof(msg), "p2pctl: copy: buffer -> DST %s at byte "
+		 "%lld: No space left on device (ENOSPC)", dst,
+		 (long long)st.st_size);
+	expect_fail(&r, 1, msg);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: failed: %lld of 16777216 "
+		 "bytes (", (long long)st.st_size);
+	igt_assert_f(strstr(r.err, msg), "no '%s' in %s\n", msg, r.err);
+	snprintf(msg, sizeof(msg), " of 16M) copied; DST holds SRC's bytes up "
+		 "to DST offset %lld only\n", (long long)st.st_size);
+	igt_assert_f(strstr(r.err, msg), "no '%s' in %s\n", msg, r.err);
+	want = file_dup(peer->image, 0, st.st_size);
+	check_file(dst, 0, want, st.st_size, "what was copied before ENOSPC");
+	free(want);
+	umount_tmpfs();
+	unlink(SRC_FILE);
+}
+
+/* A copy of about 2 s in the test machine: 64 MiB, 4 KiB at a time. */
+#define SLOW_COPY "copy %s %s --via %s --length 64M --block-size 4K " \
+		  "--queue-depth 1 --json"
+
+static void test_no_progress_without_tty(struct env *e)
+{
+	struct result r;
+	struct json j;
+
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, SLOW_COPY, e->nvme[PEER].dev, DST_FILE, e->m.vram.addr);
+	expect_ok(&r);		/* stderr, a file, stays empty */
+	json_parse(&j, r.out);
+	igt_info("the copy took %s s with stderr a file\n",
+		 jget(&j, "seconds"));
+	igt_assert_f(!strchr(r.out, '\r') && !strchr(r.out, '\033'),
+		     "terminal control characters in stdout\n");
+	unlink(DST_FILE);
+}
+
+static void test_progress_on_tty(struct env *e)
+{
+	char cmd[PATH_MAX + 512], tty[8192];
+	int master, slave, status;
+	size_t got = 0;
+	struct json j;
+	double secs;
+	pid_t pid;
+	ssize_t n;
+	FILE *f;
+
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	igt_assert_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "exec %s " SLOW_COPY " >/tmp/p2pctl-copy-out",
+		 p2pctl, e->nvme[PEER].dev, DST_FILE, e->m.vram.addr);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		dup2(slave, 2);
+		close(master);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(slave);
+	/* Until the last writer closes the terminal: EIO. */
+	while ((n = read(master, tty + got, sizeof(tty) - 1 - got)) > 0)
+		got += n;
+	tty[got] = '\0';
+	close(master);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
+		     "status %#x; terminal: %s\n", status, tty);
+
+	f = fopen("/tmp/p2pctl-copy-out", "re");
+	igt_assert(f);
+	{
+		static char out[16384];
+		size_t len = fread(out, 1, sizeof(out) - 1, f);
+
+		out[len] = '\0';
+		json_parse(&j, out);
+	}
+	fclose(f);
+	unlink("/tmp/p2pctl-copy-out");
+	secs = jdouble(&j, "seconds");
+	igt_info("the copy took %.2f s; %zu bytes on the terminal\n", secs,
+		 got);
+	if (secs < 0.9) {
+		igt_assert_f(!got, "a bar for a copy under a second: %s\n", tty);
+	} else if (secs > 1.3) {
+		igt_assert_f(strstr(tty, "\r\033[Kcopy [") && strchr(tty, '%') &&
+			     strstr(tty, "/s ETA "), "no progress bar on the "
+			     "terminal: '%s'\n", tty);
+		/* Erased at the end, so the report starts on a clean line. */
+		igt_assert_f(got >= 4 && !strcmp(tty + got - 4, "\r\033[K"),
+			     "the bar is left on the terminal\n");
+	}
+	unlink(DST_FILE);
+}
+
+igt_main
+{
+	struct env e = { 0 };
+
+	igt_fixture {
+		p2p_machine_load(&e.m);
+		find_p2pctl();
+		igt_require_f(!system("python3 -c '' 2>/dev/null"),
+			      "no python3 to parse --json\n");
+		for (int i = 0; i < 3; i++)
+			disk_find(&e.nvme[i], e.m.nvme[i].serial,
+				  e.m.nvme[i].image, &e.m.nvme[i].pci);
+		if (e.m.vblk.serial[0])
+			disk_find(&e.vblk, e.m.vblk.serial, e.m.vblk.image,
+				  NULL);
+	}
+
+	igt_describe("NVMe -> VRAM BAR buffer -> NVMe, all below one switch: "
+		     "the target image holds the source's bytes, both "
+		     "directions are p2p with the topology's mode, the CPU "
+		     "copied 0 bytes, the buffer stayed in the BAR; the human "
+		     "report says the same.");
+	igt_subtest("nvme-vram-nvme")
+		test_nvme_vram_nvme(&e);
+
+	igt_describe("NVMe -> VRAM -> the NVMe behind the other root port: "
+		     "through the host bridge with no CPU copy where the CPU "
+		     "routes P2P, else the buffer moves to system memory "
+		     "(system: no-p2p-path) and the move's bytes are counted "
+		     "as CPU bytes.");
+	igt_subtest("far-nvme")
+		test_far_nvme(&e);
+
+	igt_describe("Without --via, the buffer goes on a provider every block "
+		     "device reaches; when none does, the error says so and "
+		     "what to do.");
+	igt_subtest("auto-provider")
+		test_auto_provider(&e);
+
+	igt_describe("--via-gem with vgem: NVMe -> GEM dumb buffer -> NVMe, "
+		     "both directions native with no CPU copy, the image "
+		     "checked.");
+	igt_subtest("via-gem-vgem")
+		test_via_gem(&e);
+
+	igt_describe("--via-fd with an inherited udmabuf smaller than the "
+		     "copy: the buffer is reused window by window, the image "
+		     "checked.");
+	igt_subtest("via-fd-udmabuf")
+		test_via_fd_udmabuf(&e);
+
+	igt_describe("--via-fd with a system dma-heap buffer: two windows, "
+		     "native both ways, the image checked.");
+	igt_subtest("via-fd-system-heap")
+		test_via_fd_heap(&e);
+
+	igt_describe("virtio-blk as DST and as SRC: that direction bounces, "
+		     "the CPU bytes are exactly the length, both images "
+		     "checked.");
+	igt_subtest("virtio-blk-bounce")
+		test_virtio_blk(&e);
+
+	igt_describe("A tmpfs file to NVMe: read by the CPU (the file reason), "
+		     "written p2p, the CPU bytes are the file's, the image "
+		     "checked.");
+	igt_subtest("file-to-nvme")
+		test_file_to_nvme(&e);
+
+	igt_describe("NVMe to a tmpfs file at an unaligned offset: the file "
+		     "grows and holds the image's bytes, written by the CPU.");
+	igt_subtest("nvme-to-file")
+		test_nvme_to_file(&e);
+
+	igt_describe("--verify reports the first differing byte and exits 1 "
+		     "when DST reads back wrong (one byte flipped in what it "
+		     "reads), and passes when it reads back right.");
+	igt_subtest("verify-mismatch")
+		test_verify_mismatch(&e);
+
+	igt_describe("Bad command lines exit 2 with the exact message and no "
+		     "output; --help exits 0 with examples.");
+	igt_subtest("usage-errors")
+		test_usage_errors();
+
+	igt_describe("Missing or wrong files, unaligned or out-of-range "
+		     "offsets, overlapping ranges, unknown providers and "
+		     "unusable buffers exit 1 with the object and the errno, "
+		     "before any I/O.");
+	igt_subtest("bad-objects")
+		test_bad_objects(&e);
+
+	igt_describe("Read-only DSTs (filesystem, permissions, block device) "
+		     "and a DST that fills up exit 1, saying how much was "
+		     "copied, which is what DST holds.");
+	igt_subtest("failed-io")
+		test_failed_io(&e);
+
+	igt_describe("With stderr not a terminal, a copy of over a second "
+		     "prints nothing but its report.");
+	igt_subtest("no-progress-without-tty")
+		test_no_progress_without_tty(&e);
+
+	igt_describe("With stderr a terminal, a copy of over a second draws a "
+		     "progress bar with rate and ETA and erases it at the end; "
+		     "a shorter one draws none.");
+	igt_subtest("progress-on-tty")
+		test_progress_on_tty(&e);
+}

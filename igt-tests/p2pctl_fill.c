@@ -1,0 +1,1120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * p2pctl fill, dump and verify against the ground truth.
+ *
+ * The test allocates every buffer itself (dma-buf-p2p's ioctl on the VRAM
+ * stand-in, udmabuf, the system heap, vgem), leaves its fd without
+ * FD_CLOEXEC and runs p2pctl with that fd number, so p2pctl inherits it
+ * (or, for --pid/--fd, a child of the test holds it).  A model of what the
+ * buffer should hold, kept by the test, is compared with the buffer through
+ * the test's own mmap and, for VRAM buffers, with the host's file behind the
+ * BAR at the offsets DMA_BUF_P2P_IOC_QUERY reports (shared with the guest
+ * over 9p, see p2p_exporter.c).
+ *
+ * The pattern is the one p2pctl fill --help documents, written out again
+ * below from that text and checked against SplitMix64's published
+ * reference outputs: the test never links p2pctl's code.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+#include "igt.h"
+#include "p2p_topology.h"
+
+IGT_TEST_DESCRIPTION("p2pctl fill, dump and verify write and read the "
+		     "bytes that are really in the buffer, on dma-buf-p2p's "
+		     "buffers and other exporters', and fail as documented.");
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+#define MAX_CHUNKS 64
+
+static char p2pctl[PATH_MAX];
+
+/* p2pctl sits in the build tree next to this test's directory. */
+static void find_p2pctl(void)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	igt_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
+			    "%s/../userspace/p2pctl/p2pctl", self) <
+		   (int)sizeof(p2pctl));
+	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
+}
+
+/*
+ * The documented pattern: byte X % 8 (little-endian) of
+ * SplitMix64(S + (X / 8 + 1) * 0x9e3779b97f4a7c15).
+ */
+static uint64_t splitmix64_output(uint64_t seed, uint64_t n)
+{
+	uint64_t z = seed + (n + 1) * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint8_t pattern_byte(uint64_t seed, uint64_t x)
+{
+	return splitmix64_output(seed, x / 8) >> (8 * (x % 8));
+}
+
+/* What p2pctl printed and how it exited. */
+struct result {
+	int status;
+	char *out;		/* NUL-terminated; out_len bytes before it */
+	size_t out_len;
+	char err[4096];
+};
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, buf + done, len - done, done);
+		igt_assert_f(n > 0, "reading p2pctl's output: %m\n");
+		done += n;
+	}
+	buf[len] = '\0';
+}
+
+/*
+ * Runs p2pctl with the arguments in @fmt (split at spaces), its stdout to
+ * @out_fd or captured: the exit status.  p2pctl inherits the test's fds
+ * that are not close-on-exec.
+ */
+__attribute__((format(printf, 3, 4)))
+static int run_to(struct result *res, int out_fd, const char *fmt, ...)
+{
+	char line[1024], args[1024], *argv[32], *save = NULL;
+	int argc = 0, out, err, status;
+	size_t err_len;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	igt_assert(vsnprintf(args, sizeof(args), fmt, ap) < (int)sizeof(args));
+	va_end(ap);
+	strcpy(line, args);
+	argv[argc++] = p2pctl;
+	for (char *t = strtok_r(args, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		igt_assert(argc < 31);
+		argv[argc++] = t;
+	}
+	argv[argc] = NULL;
+
+	out = memfd_create("p2pctl-stdout", MFD_CLOEXEC);
+	err = memfd_create("p2pctl-stderr", MFD_CLOEXEC);
+	igt_assert_fd(out);
+	igt_assert_fd(err);
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		if (dup2(out_fd >= 0 ? out_fd : out, STDOUT_FILENO) < 0 ||
+		    dup2(err, STDERR_FILENO) < 0)
+			_exit(126);
+		execv(p2pctl, argv);
+		_exit(127);
+	}
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+
+	free(res->out);
+	res->out_len = lseek(out, 0, SEEK_END);
+	res->out = malloc(res->out_len + 1);
+	igt_assert(res->out);
+	read_all(out, res->out, res->out_len);
+	err_len = lseek(err, 0, SEEK_END);
+	igt_assert_f(err_len < sizeof(res->err), "%zu bytes on stderr\n",
+		     err_len);
+	read_all(err, res->err, err_len);
+	close(out);
+	close(err);
+
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	igt_debug("p2pctl %s -> %d\nstdout (%zu bytes): %.*s\nstderr: %s\n",
+		  line, res->status, res->out_len,
+		  strlen(res->out) == res->out_len ? 2048 : 0, res->out,
+		  res->err);
+	igt_assert_f(WIFEXITED(status), "p2pctl died: status %#x\n", status);
+	igt_assert_f(res->status != 126 && res->status != 127,
+		     "could not run %s\n", p2pctl);
+	return res->status;
+}
+
+#define run(res, ...) run_to(res, -1, __VA_ARGS__)
+
+/* p2pctl succeeded and said nothing on stderr. */
+#define run_ok(res, ...) do { \
+	igt_assert_eq(run(res, __VA_ARGS__), 0); \
+	igt_assert_f(!(res)->err[0], "stderr: %s\n", (res)->err); \
+} while (0)
+
+static void expect_stderr(const struct result *res, const char *want)
+{
+	igt_assert_f(strstr(res->err, want), "stderr lacks '%s': %s\n", want,
+		     res->err);
+}
+
+/* Failed with @status, printed nothing, and said @want (and @want2). */
+static void expect_fail(const struct result *res, int status, const char *want,
+			const char *want2)
+{
+	igt_assert_f(res->status == status, "exit %d, expected %d; stderr: %s\n",
+		     res->status, status, res->err);
+	igt_assert_f(!res->out_len, "stdout on failure: %s\n", res->out);
+	expect_stderr(res, want);
+	if (want2)
+		expect_stderr(res, want2);
+	/* One line, naming the command. */
+	igt_assert_f(!strncmp(res->err, "p2pctl: ", 8) &&
+		     strchr(res->err, '\n') == res->err + strlen(res->err) - 1,
+		     "not one 'p2pctl: ' line: %s\n", res->err);
+}
+
+static void expect_stdout(const struct result *res, const char *want)
+{
+	igt_assert_f(strstr(res->out, want), "stdout lacks '%s': %s\n", want,
+		     res->out);
+}
+
+/* A buffer, its mapping in the test and what it should hold. */
+struct buf {
+	const char *what;
+	int fd;
+	size_t size;
+	uint8_t *map;
+	uint8_t *model;
+	bool vram;	/* dma-buf-p2p's: its chunks are in the VRAM file */
+	int memfd;	/* udmabuf: the memfd whose pages it is, or -1 */
+	uint8_t *alt;	/* another mapping of the same pages, or NULL */
+};
+
+/* Lets p2pctl inherit @fd across exec. */
+static void inheritable(int fd)
+{
+	igt_assert_eq(fcntl(fd, F_SETFD, 0), 0);
+}
+
+static void cpu_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	do_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/* Sets up @b around @fd: mapped, inheritable, modelled as zeros. */
+static void buf_init(struct buf *b, const char *what, int fd, size_t size)
+{
+	memset(b, 0, sizeof(*b));
+	b->what = what;
+	b->fd = fd;
+	b->size = size;
+	b->memfd = -1;
+	b->model = calloc(1, size);
+	igt_assert(b->model);
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	igt_assert_f(b->map != MAP_FAILED, "mmap of %s: %m\n", what);
+	inheritable(fd);
+}
+
+static void buf_fini(struct buf *b)
+{
+	munmap(b->map, b->size);
+	free(b->model);
+	close(b->fd);
+	if (b->memfd >= 0)
+		close(b->memfd);
+}
+
+static void vram_buf(struct buf *b, int dev, const struct p2p_machine *m,
+		     size_t size)
+{
+	struct dma_buf_p2p_alloc a = {
+		.provider = m->vram.id,
+		.size = size,
+		.fd_flags = O_RDWR,	/* no O_CLOEXEC: p2pctl inherits it */
+	};
+
+	do_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
+	buf_init(b, "VRAM buffer", a.fd, size);
+	b->vram = true;
+	/* New buffers come cleared. */
+	for (size_t i = 0; i < size; i++)
+		igt_assert_f(!b->map[i], "byte %zu of a new buffer\n", i);
+}
+
+/* The pattern of @seed over [off, off + len) of the model. */
+static void model_pattern(struct buf *b, uint64_t seed, size_t off, size_t len)
+{
+	for (size_t x = off; x < off + len; x++)
+		b->model[x] = pattern_byte(seed, x);
+}
+
+/* The test's own write through its mapping, in a CPU access. */
+static void poke(struct buf *b, size_t off, const void *data, size_t len)
+{
+	cpu_sync(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	memcpy(b->map + off, data, len);
+	cpu_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	memcpy(b->model + off, data, len);
+}
+
+static void compare(const uint8_t *got, const uint8_t *want, size_t len,
+		    const char *what, const char *where)
+{
+	if (!memcmp(got, want, len))
+		return;
+	for (size_t i = 0; i < len; i++)
+		igt_assert_f(got[i] == want[i],
+			     "%s, %s: byte %#zx is %#04x, expected %#04x\n",
+			     what, where, i, got[i], want[i]);
+}
+
+/* The bytes at the buffer's chunks in the host file behind the BAR. */
+static void check_vram_file(const struct p2p_machine *m, int dev,
+			    const struct buf *b)
+{
+	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
+	struct dma_buf_p2p_query q = {
+		.fd = b->fd,
+		.chunks = (uintptr_t)chunks,
+		.nr_chunks = MAX_CHUNKS,
+	};
+	uint8_t *got = malloc(b->size);
+	uint64_t done = 0;
+	int file;
+
+	igt_assert(got);
+	do_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q);
+	igt_assert_eq_u32(q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert(q.nr_chunks > 0 && q.nr_chunks <= MAX_CHUNKS);
+	file = open(m->vram_file, O_RDONLY | O_CLOEXEC);
+	igt_assert_fd(file);
+	for (uint32_t i = 0; i < q.nr_chunks; i++) {
+		igt_assert(chunks[i].bar_offset + chunks[i].size <= m->vram_size);
+		igt_assert(done + chunks[i].size <= b->size);
+		igt_assert_eq(pread(file, got + done, chunks[i].size,
+				    chunks[i].bar_offset),
+			      (ssize_t)chunks[i].size);
+		done += chunks[i].size;
+	}
+	close(file);
+	igt_assert_eq_u64(done, b->size);
+	compare(got, b->model, b->size, b->what, "host VRAM file");
+	free(got);
+}
+
+/* The buffer holds what the model says, wherever the test can look. */
+static void check_buf(const struct p2p_machine *m, int dev, const struct buf *b)
+{
+	cpu_sync(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	compare(b->map, b->model, b->size, b->what, "the test's mmap");
+	cpu_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	if (b->vram)
+		check_vram_file(m, dev, b);
+	if (b->alt)
+		compare(b->alt, b->model, b->size, b->what,
+			"the exporter's own mapping");
+	if (b->memfd >= 0) {
+		uint8_t *got = malloc(b->size);
+
+		igt_assert(got);
+		igt_assert_eq(pread(b->memfd, got, b->size, 0),
+			      (ssize_t)b->size);
+		compare(got, b->model, b->size, b->what, "the udmabuf's memfd");
+		free(got);
+	}
+}
+
+static void test_reference_values(const struct p2p_machine *m, int dev)
+{
+	/* SplitMix64's published outputs for seed 1234567 (Rosetta Code). */
+	static const uint64_t ref[] = {
+		6457827717110365317ull, 3203168211198807973ull,
+		9817491932198370423ull, 4593380528125082431ull,
+		16408922859458223821ull,
+	};
+	struct result res = { };
+	struct buf b;
+
+	/* The test's own rendering of the documented function first. */
+	for (unsigned int i = 0; i < 5; i++)
+		igt_assert_eq_u64(splitmix64_output(1234567, i), ref[i]);
+	igt_assert_eq_u64(splitmix64_output(0, 0), 0xe220a8397b1dcdafull);
+
+	vram_buf(&b, dev, m, 64 * KiB);
+	run_ok(&res, "fill %d --seed 1234567", b.fd);
+	igt_assert_f(!res.out_len, "fill printed: %s\n", res.out);
+	cpu_sync(b.fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	for (unsigned int i = 0; i < 5; i++)
+		for (unsigned int j = 0; j < 8; j++)
+			igt_assert_eq_u32(b.map[8 * i + j],
+					  (uint8_t)(ref[i] >> (8 * j)));
+	cpu_sync(b.fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	model_pattern(&b, 1234567, 0, b.size);
+	check_buf(m, dev, &b);
+
+	/* Seed 0 starts with 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4. */
+	run_ok(&res, "fill %d --seed 0 --length 16", b.fd);
+	run_ok(&res, "dump %d --length 16", b.fd);
+	igt_assert_f(!strcmp(res.out,
+			     "00000000  af cd 1d 7b 39 a8 20 e2  f4 65 b9 a1 6a 9e 78 6e  |...{9. ..e..j.xn|\n"
+			     "00000010\n"), "dump: %s\n", res.out);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_fill_vram(const struct p2p_machine *m, int dev)
+{
+	struct result res = { };
+	struct buf b;
+
+	vram_buf(&b, dev, m, 4 * MiB);
+	run_ok(&res, "fill %d --seed 0x5eed", b.fd);
+	model_pattern(&b, 0x5eed, 0, b.size);
+	check_buf(m, dev, &b);
+
+	/* Another seed, decimal, all 64 bits: every byte is rewritten. */
+	run_ok(&res, "fill %d --seed 18446744073709551615", b.fd);
+	model_pattern(&b, UINT64_MAX, 0, b.size);
+	check_buf(m, dev, &b);
+
+	run_ok(&res, "fill %d --zero", b.fd);
+	memset(b.model, 0, b.size);
+	check_buf(m, dev, &b);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_fill_sub_range(const struct p2p_machine *m, int dev)
+{
+	struct result res = { };
+	struct buf b;
+
+	vram_buf(&b, dev, m, 1 * MiB);
+	run_ok(&res, "fill %d --seed 0xa", b.fd);
+	model_pattern(&b, 0xa, 0, b.size);
+
+	/* Unaligned at both ends: bytes depend on their buffer offset. */
+	run_ok(&res, "fill %d --offset 4097 --length 10003 --seed 0xb", b.fd);
+	model_pattern(&b, 0xb, 4097, 10003);
+	check_buf(m, dev, &b);
+
+	/* Suffixes and hex; a range inside one word; the very last byte. */
+	run_ok(&res, "fill %d --offset 64K --length 0x1000 --seed 0xc", b.fd);
+	model_pattern(&b, 0xc, 64 * KiB, 0x1000);
+	run_ok(&res, "fill %d --offset 0x8003 --length 3 --zero", b.fd);
+	memset(b.model + 0x8003, 0, 3);
+	/* Up to the end when --length is left out. */
+	run_ok(&res, "fill %d --offset 768K --seed 0xe", b.fd);
+	model_pattern(&b, 0xe, 768 * KiB, 256 * KiB);
+	run_ok(&res, "fill %d --offset 0xfffff --seed 0xd", b.fd);
+	model_pattern(&b, 0xd, 0xfffff, 1);
+	check_buf(m, dev, &b);
+
+	/* Each range checks on its own; the whole does not. */
+	run_ok(&res, "verify %d --offset 4097 --length 10003 --seed 0xb", b.fd);
+	run_ok(&res, "verify %d --offset 0x8000 --length 3 --seed 0xa", b.fd);
+	run_ok(&res, "verify %d --offset 0x8003 --length 3 --zero", b.fd);
+	run_ok(&res, "verify %d --offset 768K --length 0x3ffff --seed 0xe",
+	       b.fd);
+	run_ok(&res, "verify %d --offset 0xfffff --seed 0xd", b.fd);
+	igt_assert_eq(run(&res, "verify %d --offset 768K --seed 0xe", b.fd), 1);
+	igt_assert_eq(run(&res, "verify %d --seed 0xa", b.fd), 1);
+	free(res.out);
+	buf_fini(&b);
+}
+
+/* verify failed, reporting @first with the model's byte as the actual one. */
+static void expect_mismatch(const struct result *res, const struct buf *b,
+			    uint64_t off, uint64_t len, uint8_t want_first,
+			    uint64_t first, uint64_t count, const char *source)
+{
+	char line[256];
+
+	igt_assert_f(res->status == 1, "verify exited %d\n", res->status);
+	igt_assert_f(!res->err[0], "stderr: %s\n", res->err);
+	snprintf(line, sizeof(line),
+		 "MISMATCH: %" PRIu64 " of %" PRIu64 " bytes of fd %d from offset %#" PRIx64 " differ from %s\n",
+		 count, len, b->fd, off, source);
+	igt_assert_f(!strncmp(res->out, line, strlen(line)),
+		     "expected '%s', got: %s\n", line, res->out);
+	snprintf(line, sizeof(line),
+		 "first at offset %#" PRIx64 ": expected 0x%02x, actual 0x%02x\n",
+		 first, want_first, b->model[first]);
+	expect_stdout(res, line);
+	snprintf(line, sizeof(line), "actual   at %#" PRIx64 ": %02x", first,
+		 b->model[first]);
+	expect_stdout(res, line);
+}
+
+/* The first byte of [off, off + len) where the model is not @seed's. */
+static uint64_t first_diff(const struct buf *b, uint64_t seed, uint64_t off,
+			   uint64_t len, uint64_t *count)
+{
+	uint64_t first = UINT64_MAX;
+
+	*count = 0;
+	for (uint64_t x = off; x < off + len; x++) {
+		if (b->model[x] == pattern_byte(seed, x))
+			continue;
+		if (first == UINT64_MAX)
+			first = x;
+		(*count)++;
+	}
+	return first;
+}
+
+static void test_verify_seed(const struct p2p_machine *m, int dev)
+{
+	const uint64_t bad = 0x12345;
+	struct result res = { };
+	uint64_t first, count;
+	char want[160];
+	uint8_t byte;
+	struct buf b;
+
+	vram_buf(&b, dev, m, 1 * MiB);
+	run_ok(&res, "verify %d --zero", b.fd);
+	snprintf(want, sizeof(want),
+		 "OK: 1048576 bytes of fd %d from offset 0 are zeros\n", b.fd);
+	igt_assert_f(!strcmp(res.out, want), "got: %s\n", res.out);
+
+	run_ok(&res, "fill %d --seed 0x77", b.fd);
+	model_pattern(&b, 0x77, 0, b.size);
+	run_ok(&res, "verify %d --seed 0x77", b.fd);
+	snprintf(want, sizeof(want),
+		 "OK: 1048576 bytes of fd %d from offset 0 match seed 0x77\n",
+		 b.fd);
+	igt_assert_f(!strcmp(res.out, want), "got: %s\n", res.out);
+
+	/* The wrong seed: most bytes differ, the test counts them. */
+	run(&res, "verify %d --seed 0x78", b.fd);
+	first = first_diff(&b, 0x78, 0, b.size, &count);
+	expect_mismatch(&res, &b, 0, b.size, pattern_byte(0x78, first), first,
+			count, "seed 0x78");
+	run(&res, "verify %d --zero", b.fd);
+	first = UINT64_MAX;
+	count = 0;
+	for (uint64_t x = 0; x < b.size; x++) {
+		if (!b.model[x])
+			continue;
+		if (first == UINT64_MAX)
+			first = x;
+		count++;
+	}
+	expect_mismatch(&res, &b, 0, b.size, 0, first, count, "zeros");
+	check_buf(m, dev, &b);
+
+	/* One byte corrupted by the test: found, and only it. */
+	byte = b.model[bad] ^ 0x5a;
+	poke(&b, bad, &byte, 1);
+	run(&res, "verify %d --seed 0x77", b.fd);
+	expect_mismatch(&res, &b, 0, b.size, pattern_byte(0x77, bad), bad, 1,
+			"seed 0x77");
+
+	/* Ranges that end right before it or start right after it pass. */
+	run_ok(&res, "verify %d --offset 0x12000 --length 0x345 --seed 0x77",
+	       b.fd);
+	expect_stdout(&res, "OK: 837 bytes of");
+	run_ok(&res, "verify %d --offset 0x12346 --seed 0x77", b.fd);
+	run(&res, "verify %d --offset 0x12000 --length 0x346 --seed 0x77",
+	    b.fd);
+	expect_mismatch(&res, &b, 0x12000, 0x346, pattern_byte(0x77, bad), bad,
+			1, "seed 0x77");
+	free(res.out);
+	buf_fini(&b);
+}
+
+static int tmp_file(char *path)
+{
+	int fd;
+
+	strcpy(path, "/tmp/p2pctl-fill-XXXXXX");
+	fd = mkostemp(path, O_CLOEXEC);
+	igt_assert_fd(fd);
+	return fd;
+}
+
+static void write_all(int fd, const void *buf, size_t len, off_t off)
+{
+	igt_assert_eq(pwrite(fd, buf, len, off), (ssize_t)len);
+}
+
+static void test_verify_file(const struct p2p_machine *m, int dev)
+{
+	const size_t junk = 100;
+	struct result res = { };
+	char path[64];
+	uint8_t byte;
+	struct buf b;
+	int file;
+
+	vram_buf(&b, dev, m, 256 * KiB);
+	/* The test's own pattern, written through its own mapping. */
+	for (size_t i = 0; i < b.size; i++)
+		b.model[i] = i * 7 + (i >> 9);
+	poke(&b, 0, b.model, b.size);
+	file = tmp_file(path);
+	byte = 0xee;
+	for (size_t i = 0; i < junk; i++)
+		write_all(file, &byte, 1, i);
+	write_all(file, b.model, b.size, junk);
+
+	run_ok(&res, "verify %d --file %s --file-offset %zu", b.fd, path, junk);
+	expect_stdout(&res, "OK: 262144 bytes of");
+	expect_stdout(&res, "match");
+	run_ok(&res, "verify %d --offset 0x1000 --length 0x2000 --file %s "
+	       "--file-offset %zu", b.fd, path, junk + 0x1000);
+
+	/* The file's bytes at the wrong place: the first difference. */
+	run(&res, "verify %d --file %s --length 0x1000", b.fd, path);
+	igt_assert_eq(res.status, 1);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want),
+			 "first at offset 0: expected 0xee, actual 0x%02x\n",
+			 b.model[0]);
+		expect_stdout(&res, want);
+	}
+
+	/* One byte of the file changed: found at its buffer offset. */
+	byte = b.model[0x3039] ^ 1;
+	write_all(file, &byte, 1, junk + 0x3039);
+	run(&res, "verify %d --file %s --file-offset %zu", b.fd, path, junk);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want),
+			 "MISMATCH: 1 of 262144 bytes of fd %d from offset 0 differ from %s from offset 0x64\n"
+			 "first at offset 0x3039: expected 0x%02x, actual 0x%02x\n",
+			 b.fd, path, byte, b.model[0x3039]);
+		igt_assert_f(!strncmp(res.out, want, strlen(want)),
+			     "expected %s, got %s\n", want, res.out);
+	}
+
+	/* Too short a file, a missing one, a directory. */
+	run(&res, "verify %d --file %s --file-offset 101", b.fd, path);
+	expect_fail(&res, 1, "too short", "(ERANGE)");
+	run(&res, "verify %d --file /nonexistent/p2pctl", b.fd);
+	expect_fail(&res, 1, "p2pctl: verify: open /nonexistent/p2pctl: ",
+		    "(ENOENT)");
+	close(file);
+	unlink(path);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_dump(const struct p2p_machine *m, int dev)
+{
+	static const char hello[] = "Hello, P2P!";
+	struct result res = { };
+	struct buf b;
+
+	vram_buf(&b, dev, m, 8 * KiB);
+	poke(&b, 0x20, hello, strlen(hello));
+
+	run_ok(&res, "dump %d --length 0x100", b.fd);
+	igt_assert_f(!strcmp(res.out,
+		"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000020  48 65 6c 6c 6f 2c 20 50  32 50 21 00 00 00 00 00  |Hello, P2P!.....|\n"
+		"00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000100\n"), "dump: %s\n", res.out);
+
+	/* Unaligned start, a short last line. */
+	run_ok(&res, "dump %d --offset 0x25 --length 0x13", b.fd);
+	igt_assert_f(!strcmp(res.out,
+		"00000025  2c 20 50 32 50 21 00 00  00 00 00 00 00 00 00 00  |, P2P!..........|\n"
+		"00000035  00 00 00                                          |...|\n"
+		"00000038\n"), "dump: %s\n", res.out);
+
+	/* The whole buffer: its last lines collapse up to the end. */
+	run_ok(&res, "dump %d", b.fd);
+	igt_assert_f(!strcmp(res.out,
+		"00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00000020  48 65 6c 6c 6f 2c 20 50  32 50 21 00 00 00 00 00  |Hello, P2P!.....|\n"
+		"00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00002000\n"), "dump: %s\n", res.out);
+
+	/* A line like the one above it but for one byte is printed. */
+	poke(&b, 0x1ffe, "~", 1);
+	run_ok(&res, "dump %d --offset 0x1fc0", b.fd);
+	igt_assert_f(!strcmp(res.out,
+		"00001fc0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+		"*\n"
+		"00001ff0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 7e 00  |..............~.|\n"
+		"00002000\n"), "dump: %s\n", res.out);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_dump_raw(const struct p2p_machine *m, int dev)
+{
+	struct result res = { };
+	struct buf b;
+
+	vram_buf(&b, dev, m, 1 * MiB);
+	run_ok(&res, "fill %d --seed 0x4a4a", b.fd);
+	model_pattern(&b, 0x4a4a, 0, b.size);
+	/* The last byte, set by the test: raw is the buffer, not the pattern. */
+	poke(&b, b.size - 1, "\x01", 1);
+
+	run_ok(&res, "dump %d --raw", b.fd);
+	igt_assert_eq_u64(res.out_len, b.size);
+	compare((uint8_t *)res.out, b.model, b.size, b.what, "dump --raw");
+
+	run_ok(&res, "dump %d --raw --offset 0x3003 --length 0x10001", b.fd);
+	igt_assert_eq_u64(res.out_len, 0x10001);
+	compare((uint8_t *)res.out, b.model + 0x3003, 0x10001, b.what,
+		"dump --raw of a range");
+	check_buf(m, dev, &b);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_dump_raw_tty(const struct p2p_machine *m, int dev)
+{
+	struct result res = { };
+	struct pollfd pfd;
+	int master, slave;
+	struct buf b;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	igt_require_f(master >= 0, "no pseudo-terminal: %m\n");
+	igt_require(!grantpt(master) && !unlockpt(master));
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	igt_require_f(slave >= 0, "cannot open %s: %m\n", ptsname(master));
+	igt_assert(isatty(slave));
+
+	vram_buf(&b, dev, m, 64 * KiB);
+	run_to(&res, slave, "dump %d --raw", b.fd);
+	expect_fail(&res, 2, "p2pctl: dump: --raw writes binary: redirect stdout",
+		    "(see 'p2pctl dump --help')");
+	pfd = (struct pollfd){ .fd = master, .events = POLLIN };
+	igt_assert_eq(poll(&pfd, 1, 100), 0);
+
+	/* The hexdump is fine on a terminal. */
+	igt_assert_eq(run_to(&res, slave, "dump %d --length 16", b.fd), 0);
+	igt_assert_eq(poll(&pfd, 1, 1000), 1);
+
+	close(slave);
+	close(master);
+	free(res.out);
+	buf_fini(&b);
+}
+
+static void test_pid_fd(const struct p2p_machine *m, int dev)
+{
+	const int target = 77;
+	struct result res = { };
+	int ready[2], status;
+	pid_t child, gone;
+	char c, want[64];
+	struct buf b;
+
+	vram_buf(&b, dev, m, 64 * KiB);
+	/* Not p2pctl's: only the child has the buffer, at fd 77. */
+	igt_assert_eq(fcntl(b.fd, F_SETFD, FD_CLOEXEC), 0);
+	igt_assert(fcntl(target, F_GETFD) < 0);
+	igt_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	child = fork();
+	igt_assert(child >= 0);
+	if (!child) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (dup2(b.fd, target) != target || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	igt_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+
+	run_ok(&res, "fill --pid %d --fd %d --offset 0x1000 --length 0x3000 --seed 9",
+	       child, target);
+	model_pattern(&b, 9, 0x1000, 0x3000);
+	check_buf(m, dev, &b);
+	run_ok(&res, "verify --pid %d --fd %d --offset 0x1000 --length 0x3000 --seed 9",
+	       child, target);
+	snprintf(want, sizeof(want), "of fd %d of process %d from offset 0x1000",
+		 target, child);
+	expect_stdout(&res, want);
+	run_ok(&res, "dump --pid %d --fd %d --length 16", child, target);
+	expect_stdout(&res, "00000000  00 00 00");
+	run_ok(&res, "dump --raw --pid %d --fd %d --offset 0x1000 --length 0x3000",
+	       child, target);
+	compare((uint8_t *)res.out, b.model + 0x1000, 0x3000, b.what,
+		"dump --raw --pid");
+
+	/* An fd the child does not have; a process that is gone. */
+	run(&res, "verify --pid %d --fd %d --zero", child, target + 1);
+	snprintf(want, sizeof(want), "p2pctl: verify: fd %d of process %d: ",
+		 target + 1, child);
+	expect_fail(&res, 1, want, "(EBADF)");
+	gone = fork();
+	igt_assert(gone >= 0);
+	if (!gone)
+		_exit(0);
+	igt_assert_eq(waitpid(gone, &status, 0), gone);
+	run(&res, "fill --pid %d --fd %d --zero", gone, target);
+	snprintf(want, sizeof(want), "p2pctl: fill: process %d: ", gone);
+	expect_fail(&res, 1, want, "(ESRCH)");
+
+	kill(child, SIGKILL);
+	igt_assert_eq(waitpid(child, &status, 0), child);
+	free(res.out);
+	buf_fini(&b);
+}
+
+/* fill, verify and dump --raw on another exporter's buffer. */
+static void exercise(const struct p2p_machine *m, int dev, struct buf *b)
+{
+	struct result res = { };
+	uint64_t first, count;
+
+	run_ok(&res, "fill %d --seed 0x1234", b->fd);
+	model_pattern(b, 0x1234, 0, b->size);
+	check_buf(m, dev, b);
+	run_ok(&res, "fill %d --offset 0x1001 --length 0x2fff --zero", b->fd);
+	memset(b->model + 0x1001, 0, 0x2fff);
+	run_ok(&res, "fill %d --offset 0x20003 --length 77 --seed 0x99", b->fd);
+	model_pattern(b, 0x99, 0x20003, 77);
+	check_buf(m, dev, b);
+
+	run_ok(&res, "verify %d --offset 0x1001 --length 0x2fff --zero", b->fd);
+	run_ok(&res, "verify %d --offset 0x20003 --length 77 --seed 0x99",
+	       b->fd);
+	run_ok(&res, "verify %d --offset 0x4000 --length 0x1c003 --seed 0x1234",
+	       b->fd);
+	run(&res, "verify %d --seed 0x1234", b->fd);
+	first = first_diff(b, 0x1234, 0, b->size, &count);
+	expect_mismatch(&res, b, 0, b->size, pattern_byte(0x1234, first), first,
+			count, "seed 0x1234");
+	run_ok(&res, "dump %d --raw", b->fd);
+	igt_assert_eq_u64(res.out_len, b->size);
+	compare((uint8_t *)res.out, b->model, b->size, b->what, "dump --raw");
+	free(res.out);
+}
+
+static void test_udmabuf(const struct p2p_machine *m, int dev)
+{
+	struct udmabuf_create c = { .size = 1 * MiB };	/* no CLOEXEC */
+	int udev, memfd, fd;
+	struct buf b;
+
+	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(udev >= 0, "no /dev/udmabuf: %m\n");
+	memfd = memfd_create("p2pctl_fill", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, c.size), 0);
+	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = memfd;
+	fd = ioctl(udev, UDMABUF_CREATE, &c);
+	igt_assert_f(fd >= 0, "UDMABUF_CREATE: %m\n");
+	close(udev);
+	buf_init(&b, "udmabuf", fd, c.size);
+	b.memfd = memfd;
+	exercise(m, dev, &b);
+	buf_fini(&b);
+}
+
+static void test_system_heap(const struct p2p_machine *m, int dev)
+{
+	struct dma_heap_allocation_data a = {
+		.len = 1 * MiB,
+		.fd_flags = O_RDWR,
+	};
+	struct buf b;
+	int heap;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");
+	do_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a);
+	close(heap);
+	buf_init(&b, "system heap buffer", a.fd, a.len);
+	exercise(m, dev, &b);
+	buf_fini(&b);
+}
+
+static void test_vgem(const struct p2p_machine *m, int dev)
+{
+	struct drm_mode_create_dumb c = { .width = 256, .height = 1024,
+					  .bpp = 32 };
+	struct drm_mode_map_dumb md = { };
+	struct buf b;
+	int vgem, fd;
+
+	vgem = drm_open_driver(DRIVER_VGEM);
+	do_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &c);
+	igt_assert_eq(drmPrimeHandleToFD(vgem, c.handle, DRM_RDWR, &fd), 0);
+	buf_init(&b, "vgem buffer", fd, c.size);
+	/* vgem's own mapping of the object, through the DRM fd. */
+	md.handle = c.handle;
+	do_ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &md);
+	b.alt = mmap(NULL, c.size, PROT_READ, MAP_SHARED, vgem, md.offset);
+	igt_assert(b.alt != MAP_FAILED);
+	exercise(m, dev, &b);
+	munmap(b.alt, c.size);
+	buf_fini(&b);
+	igt_assert_eq(drmCloseBufferHandle(vgem, c.handle), 0);
+	close(vgem);
+}
+
+/* A file descriptor number that is not open. */
+static int closed_fd(void)
+{
+	int fd = dup(STDERR_FILENO);
+
+	igt_assert_fd(fd);
+	close(fd);
+	return fd;
+}
+
+static void test_errors(const struct p2p_machine *m, int dev)
+{
+	struct dma_buf_p2p_alloc a = {
+		.provider = m->vram.id,
+		.size = 4096,
+		.fd_flags = O_RDONLY,
+	};
+	struct result res = { };
+	char want[256];
+	int memfd, pipes[2], nfd;
+	struct buf b;
+
+	vram_buf(&b, dev, m, 8 * KiB);
+
+	/* Bad command lines: 2, before the buffer is looked at. */
+	run(&res, "fill %d --seed xyz", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: bad seed 'xyz'", "--help");
+	run(&res, "fill %d --seed -1", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: bad seed '-1'", NULL);
+	run(&res, "verify %d --seed 18446744073709551616", b.fd);
+	expect_fail(&res, 2, "p2pctl: verify: bad seed '18446744073709551616'",
+		    NULL);
+	run(&res, "fill %d", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: what to write: --seed S or --zero",
+		    NULL);
+	run(&res, "fill %d --seed 1 --zero", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: --seed or --zero, not both", NULL);
+	run(&res, "verify %d", b.fd);
+	expect_fail(&res, 2, "p2pctl: verify: what to expect", NULL);
+	run(&res, "verify %d --seed 1 --zero", b.fd);
+	expect_fail(&res, 2, "p2pctl: verify: one of --seed, --zero and --file",
+		    NULL);
+	run(&res, "verify %d --zero --file-offset 4", b.fd);
+	expect_fail(&res, 2, "p2pctl: verify: --file-offset goes with --file",
+		    NULL);
+	run(&res, "fill %d --length 0 --seed 1", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: --length 0: nothing to do", NULL);
+	run(&res, "fill %d --offset 12Q --seed 1", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: bad --offset '12Q'", NULL);
+	run(&res, "dump %d --length 99999999999999999999", b.fd);
+	expect_fail(&res, 2, "p2pctl: dump: bad --length", NULL);
+	run(&res, "dump %d --bogus", b.fd);
+	igt_assert_eq(res.status, 2);
+	expect_stderr(&res, "p2pctl: dump: bad option");
+	run(&res, "fill --seed 1");
+	expect_fail(&res, 2, "p2pctl: fill: no buffer: give FD or --pid PID --fd N",
+		    NULL);
+	run(&res, "fill %d %d --seed 1", b.fd, b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: unexpected argument", NULL);
+	run(&res, "fill abc --seed 1");
+	expect_fail(&res, 2, "p2pctl: fill: 'abc' is not a file descriptor number",
+		    NULL);
+	run(&res, "fill --pid 1 --seed 1");
+	expect_fail(&res, 2, "p2pctl: fill: --pid and --fd go together", NULL);
+	run(&res, "dump %d --pid 1 --fd 3", b.fd);
+	expect_fail(&res, 2, "p2pctl: dump: give FD or --pid PID --fd N, not both",
+		    NULL);
+	run(&res, "dump --pid 0 --fd 3");
+	expect_fail(&res, 2, "p2pctl: dump: bad --pid '0'", NULL);
+
+	/* The range against the buffer's size: 1, ERANGE. */
+	run(&res, "fill %d --offset 0x2000 --seed 1", b.fd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: fill: fd %d: offset 0x2000 is past the end of the buffer (0x2000 bytes): Numerical result out of range (ERANGE)\n",
+		 b.fd);
+	expect_fail(&res, 1, want, NULL);
+	run(&res, "fill %d --offset 0x1000 --length 0x1001 --seed 1", b.fd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: fill: fd %d: offset 0x1000 + length 0x1001 is past the end of the buffer (0x2000 bytes): ",
+		 b.fd);
+	expect_fail(&res, 1, want, "(ERANGE)");
+	run(&res, "verify %d --length 8K1 --zero", b.fd);
+	igt_assert_eq(res.status, 2);
+	run(&res, "verify %d --length 0x2001 --zero", b.fd);
+	expect_fail(&res, 1, "is past the end of the buffer", "(ERANGE)");
+	run(&res, "dump %d --offset 0xffffffffffffff00 --length 0x200", b.fd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: dump: fd %d: offset 0xffffffffffffff00 + length 0x200 overflows: ",
+		 b.fd);
+	expect_fail(&res, 1, want, "(ERANGE)");
+	run(&res, "fill %d --offset 16E --seed 1", b.fd);
+	expect_fail(&res, 2, "p2pctl: fill: bad --offset '16E'", NULL);
+
+	/* No such fd; not a dma-buf. */
+	nfd = closed_fd();
+	run(&res, "fill %d --seed 1", nfd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: fill: fd %d: Bad file descriptor (EBADF)\n", nfd);
+	expect_fail(&res, 1, want, NULL);
+	memfd = memfd_create("not-a-dma-buf", 0);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, 8192), 0);
+	run(&res, "fill %d --seed 1", memfd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: fill: fd %d is not a dma-buf but a regular file: Invalid argument (EINVAL)\n",
+		 memfd);
+	expect_fail(&res, 1, want, NULL);
+	close(memfd);
+	igt_assert_eq(pipe(pipes), 0);
+	run(&res, "verify %d --zero", pipes[0]);
+	snprintf(want, sizeof(want),
+		 "p2pctl: verify: fd %d is not a dma-buf but a pipe: ", pipes[0]);
+	expect_fail(&res, 1, want, "(EINVAL)");
+	close(pipes[0]);
+	close(pipes[1]);
+
+	/* A read-only buffer cannot be filled, but can be read. */
+	do_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
+	run(&res, "fill %d --zero", a.fd);
+	snprintf(want, sizeof(want),
+		 "p2pctl: fill: fd %d is read-only (opened O_RDONLY): Permission denied (EACCES)\n",
+		 a.fd);
+	expect_fail(&res, 1, want, NULL);
+	run_ok(&res, "verify %d --zero", a.fd);
+	run_ok(&res, "dump %d", a.fd);
+	close(a.fd);
+
+	/* Help: 0, on stdout, with the pattern and the exit codes. */
+	run_ok(&res, "fill --help");
+	expect_stdout(&res, "usage: p2pctl fill");
+	expect_stdout(&res, "SplitMix64(S + (X / 8 + 1) * 0x9e3779b97f4a7c15)");
+	expect_stdout(&res, "Exit status");
+	expect_stdout(&res, "Examples:");
+	run_ok(&res, "dump --help");
+	expect_stdout(&res, "usage: p2pctl dump");
+	expect_stdout(&res, "Exit status");
+	run_ok(&res, "verify --help");
+	expect_stdout(&res, "usage: p2pctl verify");
+	expect_stdout(&res, "SplitMix64");
+	expect_stdout(&res, "Exit status");
+
+	/* Nothing above touched the buffer. */
+	check_buf(m, dev, &b);
+	free(res.out);
+	buf_fini(&b);
+}
+
+igt_main
+{
+	struct p2p_machine m;
+	int dev = -1;
+
+	igt_fixture {
+		p2p_machine_load(&m);
+		find_p2pctl();
+		dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+		igt_assert_f(dev >= 0, "cannot open /dev/dma-buf-p2p: %m\n");
+	}
+
+	igt_describe("fill writes SplitMix64's published reference outputs "
+		     "for seed 1234567 and 0, as the test's own rendering of "
+		     "the documented pattern computes them.");
+	igt_subtest("pattern-reference-values")
+		test_reference_values(&m, dev);
+
+	igt_describe("fill --seed and --zero on a whole VRAM buffer: its mmap "
+		     "and the host file behind the BAR hold the pattern.");
+	igt_subtest("fill-vram")
+		test_fill_vram(&m, dev);
+
+	igt_describe("Unaligned sub-ranges get the bytes of their buffer "
+		     "offsets and nothing outside them changes; each range "
+		     "verifies on its own.");
+	igt_subtest("fill-sub-range")
+		test_fill_sub_range(&m, dev);
+
+	igt_describe("verify passes the right seed and zeros, and on a wrong "
+		     "seed or a byte the test corrupted exits 1 with the first "
+		     "mismatching offset, both bytes and the count.");
+	igt_subtest("verify-seed")
+		test_verify_seed(&m, dev);
+
+	igt_describe("verify --file [--file-offset] compares with a file's "
+		     "bytes, finds a changed one, and refuses a short file.");
+	igt_subtest("verify-file")
+		test_verify_file(&m, dev);
+
+	igt_describe("dump prints hexdump -C's format with '*' for repeated "
+		     "lines, buffer offsets and a short last line.");
+	igt_subtest("dump-hexdump")
+		test_dump(&m, dev);
+
+	igt_describe("dump --raw writes exactly the range's bytes.");
+	igt_subtest("dump-raw")
+		test_dump_raw(&m, dev);
+
+	igt_describe("dump --raw refuses a terminal on stdout with status 2 "
+		     "and writes nothing to it.");
+	igt_subtest("dump-raw-refuses-tty")
+		test_dump_raw_tty(&m, dev);
+
+	igt_describe("--pid/--fd reach a buffer only another process holds; "
+		     "a missing fd or process fails with its errno.");
+	igt_subtest("pid-fd")
+		test_pid_fd(&m, dev);
+
+	igt_describe("fill, verify and dump work on other exporters' "
+		     "mappable dma-bufs, checked through the exporter's own "
+		     "view of the memory.");
+	igt_subtest_with_dynamic("other-exporters") {
+		igt_dynamic_f("udmabuf")
+			test_udmabuf(&m, dev);
+		igt_dynamic_f("system-heap")
+			test_system_heap(&m, dev);
+		igt_dynamic_f("vgem")
+			test_vgem(&m, dev);
+	}
+
+	igt_describe("Every error exits with its documented status and one "
+		     "message naming the command, the object and the errno, "
+		     "and leaves the buffer alone.");
+	igt_subtest("errors")
+		test_errors(&m, dev);
+
+	igt_fixture
+		close(dev);
+}
