@@ -64,6 +64,8 @@
 #include <linux/udmabuf.h>
 
 #include "igt.h"
+#include "p2p_buffer.h"
+#include "p2p_bytes.h"
 #include "p2p_topology.h"
 
 IGT_TEST_DESCRIPTION("Read and write block devices straight into and out "
@@ -110,24 +112,6 @@ struct env {
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 
-static int ioctl_err(int fd, unsigned long req, void *arg)
-{
-	int err = 0;
-
-	if (igt_ioctl(fd, req, arg))
-		err = -errno;
-	errno = 0;
-	return err;
-}
-
-static void *xalloc(size_t len)
-{
-	void *p = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
-
-	igt_assert_f(p, "out of memory for %zu bytes\n", len);
-	return p;
-}
-
 /* splitmix64: the tests' fixed-seed random numbers. */
 static uint64_t rnd(uint64_t *state)
 {
@@ -154,22 +138,6 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Byte-for-byte, with the first difference and how many differ. */
-static void check_bytes(const uint8_t *got, const uint8_t *want, size_t len,
-			const char *what)
-{
-	size_t bad = 0, first = 0;
-
-	if (!memcmp(got, want, len))
-		return;
-	for (size_t i = 0; i < len; i++)
-		if (got[i] != want[i] && !bad++)
-			first = i;
-	igt_assert_f(!bad, "%s: %zu of %zu bytes differ, first at %#zx: "
-		     "%#04x, expected %#04x\n", what, bad, len, first,
-		     got[first], want[first]);
-}
-
 /* A pattern seed that depends on what the region holds now. */
 static uint64_t seed_for(uint64_t base, const uint8_t *old, size_t len)
 {
@@ -179,58 +147,14 @@ static uint64_t seed_for(uint64_t base, const uint8_t *old, size_t len)
 /* ------------------------------------------------------------------ */
 /* Ground truth: the images and the VRAM file, read as the host has them */
 
-static int image_open(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-
-	if (fd < 0 && errno == EINVAL)	/* a filesystem without O_DIRECT */
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
-	/* Nothing cached from before the I/O under test. */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	return fd;
-}
-
-/* @buf page-aligned, @off and @len multiples of 4 KiB. */
-static void pread_all(int fd, void *buf, size_t len, uint64_t off,
-		      const char *path)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
-				  off + done);
-
-		igt_assert_f(n > 0, "reading %s at %#" PRIx64 ": %s\n", path,
-			     off + done, n ? strerror(errno) : "end of file");
-		done += n;
-	}
-}
-
-static void image_read(const char *path, uint64_t off, void *buf, size_t len)
-{
-	int fd = image_open(path);
-
-	pread_all(fd, buf, len, off, path);
-	close(fd);
-}
-
-static uint8_t *image_dup(const char *path, uint64_t off, size_t len)
-{
-	uint8_t *buf = xalloc(len);
-
-	image_read(path, off, buf, len);
-	return buf;
-}
-
 static void check_image(const struct bdev *b, uint64_t off, const uint8_t *want,
 			size_t len, const char *what)
 {
-	uint8_t *got = image_dup(b->image, off, len);
+	uint8_t *got = p2p_file_dup(b->image, off, len);
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, b->image, off);
-	check_bytes(got, want, len, msg);
+	p2p_check_bytes(got, want, len, msg);
 	free(got);
 }
 
@@ -282,7 +206,7 @@ static int __blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,
 		.dev_offset = dev_offset,
 		.length = length,
 	};
-	return ioctl_err(bdev, BLKDMABUFRW, rw);
+	return p2p_ioctl(bdev, BLKDMABUFRW, rw);
 }
 
 static void blk_rw(const struct bdev *b, int buf, uint32_t flags,
@@ -327,61 +251,8 @@ static void assert_mapped_after_call(const struct dma_buf_p2p_attach_info *att)
 /* ------------------------------------------------------------------ */
 /* dma-bufs                                                             */
 
-#define MAX_CHUNKS 64
-#define MAX_ATT 8
-
-struct query {
-	struct dma_buf_p2p_query q;
-	struct dma_buf_p2p_attach_info att[MAX_ATT];
-	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
-};
-
-static int __alloc(int dev, const struct p2p_pci *provider, uint64_t size,
-		   uint32_t fd_flags, int *fd)
-{
-	struct dma_buf_p2p_alloc a = {
-		.provider = provider->id,
-		.size = size,
-		.fd_flags = fd_flags,
-	};
-	int err = ioctl_err(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
-
-	if (!err)
-		*fd = a.fd;
-	return err;
-}
-
-static int alloc_buf(int dev, const struct p2p_pci *provider, uint64_t size)
-{
-	int fd = -1;
-
-	igt_assert_eq(__alloc(dev, provider, size, O_RDWR | O_CLOEXEC, &fd), 0);
-	igt_assert_fd(fd);
-	return fd;
-}
-
-static void query(int dev, int fd, struct query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->q.fd = fd;
-	q->q.attachments = (uintptr_t)q->att;
-	q->q.nr_attachments = MAX_ATT;
-	q->q.chunks = (uintptr_t)q->chunks;
-	q->q.nr_chunks = MAX_CHUNKS;
-	igt_assert_eq(ioctl_err(dev, DMA_BUF_P2P_IOC_QUERY, &q->q), 0);
-	igt_assert_lte(q->q.nr_chunks, MAX_CHUNKS);
-	igt_assert_lte(q->q.nr_attachments, MAX_ATT);
-}
-
-static int __migrate(int dev, int fd, uint32_t placement)
-{
-	struct dma_buf_p2p_migrate mig = { .fd = fd, .placement = placement };
-
-	return ioctl_err(dev, DMA_BUF_P2P_IOC_MIGRATE, &mig);
-}
-
 static const struct dma_buf_p2p_attach_info *
-find_attachment(const struct query *q, const struct p2p_pci *pci)
+find_attachment(const struct p2p_query *q, const struct p2p_pci *pci)
 {
 	for (uint32_t i = 0; i < q->q.nr_attachments; i++)
 		if (q->att[i].pci.domain == pci->id.domain &&
@@ -392,21 +263,6 @@ find_attachment(const struct query *q, const struct p2p_pci *pci)
 	return NULL;
 }
 
-static void *map_buf(int fd, size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %m\n");
-	return p;
-}
-
-static void cpu_access(int fd, uint64_t flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	igt_assert_eq(ioctl_err(fd, DMA_BUF_IOCTL_SYNC, &s), 0);
-}
-
 /* Check a buffer's bytes through its mmap, inside a CPU access. */
 static void check_map(int fd, const uint8_t *map, const uint8_t *want,
 		      size_t len, const char *what)
@@ -414,54 +270,39 @@ static void check_map(int fd, const uint8_t *map, const uint8_t *want,
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "%s, through the dma-buf's mmap", what);
-	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	check_bytes(map, want, len, msg);
-	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	p2p_check_bytes(map, want, len, msg);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 }
 
 static void fill_map(int fd, uint8_t *map, const uint8_t *src, size_t len)
 {
-	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	memcpy(map, src, len);
-	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 }
 
 static void set_map(int fd, uint8_t *map, int c, size_t len)
 {
-	cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	memset(map, c, len);
-	cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 }
 
 /* The first @len bytes of a BAR buffer, from the host's VRAM file. */
 static void check_vram_file(const struct env *e, int fd, const uint8_t *want,
 			    size_t len, const char *what)
 {
-	uint8_t *got = xalloc(len);
-	struct query q;
-	size_t done = 0;
+	struct p2p_query q;
 	char msg[128];
-	int file;
+	uint8_t *got;
 
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
-	igt_assert_f(q.q.nr_chunks > 0, "a BAR buffer without chunks\n");
-	file = image_open(e->m.vram_file);
-	for (uint32_t i = 0; i < q.q.nr_chunks && done < len; i++) {
-		size_t n = q.chunks[i].size < len - done ?
-			   q.chunks[i].size : len - done;
-
-		igt_assert(q.chunks[i].bar_offset + q.chunks[i].size <=
-			   e->m.vram_size);
-		pread_all(file, got + done, n, q.chunks[i].bar_offset,
-			  e->m.vram_file);
-		done += n;
-	}
-	close(file);
-	igt_assert_eq_u64(done, len);
+	got = p2p_vram_dup(&e->m, &q, len);
 	snprintf(msg, sizeof(msg), "%s, in the VRAM file at the buffer's "
 		 "BAR offsets", what);
-	check_bytes(got, want, len, msg);
+	p2p_check_bytes(got, want, len, msg);
 	free(got);
 }
 
@@ -470,18 +311,7 @@ static uint32_t expected_mode(const struct env *e,
 			      const struct p2p_pci *provider,
 			      const struct p2p_pci *device)
 {
-	uint32_t path, distance;
-
-	p2p_expected_path(provider, device, e->m.host_bridge_p2p, &path,
-			  &distance);
-	switch (path) {
-	case DMA_BUF_P2P_PATH_BUS:
-		return DMA_BUF_P2P_MODE_BUS;
-	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
-		return DMA_BUF_P2P_MODE_HOST_BRIDGE;
-	default:
-		return DMA_BUF_P2P_MODE_SYSTEM;
-	}
+	return p2p_expected_mode(provider, device, e->m.host_bridge_p2p);
 }
 
 static const char *mode_name(uint32_t mode)
@@ -603,11 +433,11 @@ static void write_check_restore(const struct bdev *b, int buf, uint8_t *map,
 				const char *what)
 {
 	struct blk_dmabuf_rw rw;
-	uint8_t *want = xalloc(len);
+	uint8_t *want = p2p_xalloc(len);
 
-	cpu_access(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	memcpy(want, map, len);
-	cpu_access(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	igt_assert_f(memcmp(want, old, len),
 		     "%s: the slice already holds the bytes to write\n", what);
 
@@ -633,15 +463,15 @@ static void test_nvme_read_vram(struct env *e)
 	const struct dma_buf_p2p_attach_info *att;
 	struct counters c0, c1, c2;
 	struct blk_dmabuf_rw rw;
-	struct query q;
+	struct p2p_query q;
 	uint8_t *want, *map;
 	int fd;
 
 	igt_assert_f(mode != DMA_BUF_P2P_MODE_SYSTEM,
 		     "topology: peer0 must reach the VRAM BAR\n");
-	want = image_dup(peer->image, 0, size);
-	fd = alloc_buf(e->dev, &e->m.vram, size);
-	map = map_buf(fd, size);
+	want = p2p_file_dup(peer->image, 0, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 
 	read_counters(e, &c0);
 	blk_rw(peer, fd, 0, 0, 0, size, &rw);
@@ -651,7 +481,7 @@ static void test_nvme_read_vram(struct env *e)
 	igt_assert_eq_u64(c1.maps - c0.maps, 1);
 	assert_no_exporter_copy(&c0.vram, &c1.vram);
 
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.migrations_to_system, 0);
 	igt_assert_eq_u64(q.q.bytes_copied, 0);
@@ -677,7 +507,7 @@ static void test_nvme_read_vram(struct env *e)
 	assert_blk_native(&c1, &c2, size);
 	igt_assert_eq_u64(c2.maps - c1.maps, pin_kernel);
 	assert_no_exporter_copy(&c0.vram, &c2.vram);
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.maps_bus + q.q.maps_host_bridge, 1 + pin_kernel);
 	check_map(fd, map, want, size, "the second read");
@@ -695,16 +525,16 @@ static void test_vram_write_nvme(struct env *e)
 	struct counters c0, c1;
 	struct blk_dmabuf_rw rw;
 	uint8_t *old, *want, *map;
-	struct query q;
+	struct p2p_query q;
 	int fd;
 
-	old = image_dup(peer->image, WRITE_VRAM, size);
-	want = xalloc(size);
+	old = p2p_file_dup(peer->image, WRITE_VRAM, size);
+	want = p2p_xalloc(size);
 	p2p_fill_pattern(want, size, seed_for(0x10000, old, size));
 	igt_assert(memcmp(want, old, size));
 
-	fd = alloc_buf(e->dev, &e->m.vram, size);
-	map = map_buf(fd, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 	fill_map(fd, map, want, size);
 	check_vram_file(e, fd, want, size, "the pattern");
 
@@ -714,7 +544,7 @@ static void test_vram_write_nvme(struct env *e)
 	assert_native(&rw, 1);
 	assert_blk_native(&c0, &c1, size);
 	assert_no_exporter_copy(&c0.vram, &c1.vram);
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
 			  expected_mode(e, &e->m.vram, peer->pci));
@@ -742,7 +572,7 @@ static void test_cmb_relay(struct env *e)
 	struct blk_dmabuf_rw rw;
 	uint32_t src_mode, dst_mode;
 	uint8_t *want, *old, *map;
-	struct query q;
+	struct p2p_query q;
 	int fd;
 
 	/* Through the far NVMe if it reaches the CMB, else the CMB's own. */
@@ -756,11 +586,11 @@ static void test_cmb_relay(struct env *e)
 	igt_assert(src_mode != DMA_BUF_P2P_MODE_SYSTEM);
 	igt_assert(dst_mode != DMA_BUF_P2P_MODE_SYSTEM);
 
-	want = image_dup(src->image, src_off, size);
-	old = image_dup(dst->image, WRITE_VRAM, size);
+	want = p2p_file_dup(src->image, src_off, size);
+	old = p2p_file_dup(dst->image, WRITE_VRAM, size);
 	igt_assert(memcmp(want, old, size));
-	fd = alloc_buf(e->dev, cmb, size);
-	map = map_buf(fd, size);
+	fd = p2p_alloc(e->dev, cmb, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 
 	read_counters(e, &c0);
 	blk_rw(src, fd, 0, 0, src_off, size, &rw);
@@ -773,7 +603,7 @@ static void test_cmb_relay(struct env *e)
 	assert_blk_native(&c0, &c1, 2 * size);
 	assert_no_exporter_copy(&c0.cmb, &c1.cmb);
 
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.provider.bdf, cmb->id.bdf);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.migrations_to_system, 0);
@@ -841,13 +671,13 @@ static void test_far_nvme(struct env *e)
 	struct counters c0, c1;
 	struct blk_dmabuf_rw rw;
 	uint8_t *want, *map;
-	struct query q;
+	struct p2p_query q;
 	int fd;
 
 	igt_info("far0 reaches the VRAM BAR as: %s\n", mode_name(mode));
-	want = image_dup(far->image, off, size);
-	fd = alloc_buf(e->dev, &e->m.vram, size);
-	map = map_buf(fd, size);
+	want = p2p_file_dup(far->image, off, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 
 	read_counters(e, &c0);
 	blk_rw(far, fd, 0, 0, off, size, &rw);
@@ -856,7 +686,7 @@ static void test_far_nvme(struct env *e)
 	assert_native(&rw, 1);
 	assert_blk_native(&c0, &c1, size);
 
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	att = find_attachment(&q, far->pci);
 	igt_info("placement %s, attachment %s mode %s reason %u\n",
 		 q.q.placement == DMA_BUF_P2P_PLACEMENT_BAR ? "bar" : "system",
@@ -880,14 +710,15 @@ static void test_far_nvme(struct env *e)
 		check_map(fd, map, want, size, "16 MiB read from far0");
 
 		/* far0 still has it mapped and cannot reach the BAR. */
-		igt_assert_eq(__migrate(e->dev, fd, DMA_BUF_P2P_PLACEMENT_BAR),
+		igt_assert_eq(__p2p_migrate(e->dev, fd,
+					    DMA_BUF_P2P_PLACEMENT_BAR),
 			      -EBUSY);
 
 		/* Cached: no new mapping, no new move. */
 		set_map(fd, map, 0x5a, size);
 		blk_rw(far, fd, 0, 0, off, size, &rw);
 		assert_native(&rw, 0);
-		query(e->dev, fd, &q);
+		p2p_query(e->dev, fd, &q);
 		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		igt_assert_eq_u64(q.q.migrations_to_system, 1);
 		check_map(fd, map, want, size, "the second read from far0");
@@ -926,8 +757,8 @@ static void check_foreign(struct env *e, int buf, size_t size,
 	uint8_t *want, *old, *map;
 
 	igt_assert_f(size >= len, "%s buffer of %zu bytes\n", what, size);
-	want = image_dup(peer->image, read_off, len);
-	map = map_buf(buf, size);
+	want = p2p_file_dup(peer->image, read_off, len);
+	map = p2p_map(buf, size);
 	set_map(buf, map, 0x5a, size);
 
 	read_counters(e, &c0);
@@ -939,15 +770,15 @@ static void check_foreign(struct env *e, int buf, size_t size,
 	check_map(buf, map, want, len, what);
 	if (memfd >= 0) {
 		/* udmabuf: the memfd's pages are the buffer. */
-		uint8_t *got = xalloc(len);
+		uint8_t *got = p2p_xalloc(len);
 
 		igt_assert_eq(pread(memfd, got, len, 0), (ssize_t)len);
-		check_bytes(got, want, len, "the udmabuf's memfd");
+		p2p_check_bytes(got, want, len, "the udmabuf's memfd");
 		free(got);
 	}
 
 	/* Buffer to device: a pattern unlike what the slice holds. */
-	old = image_dup(peer->image, write_off, len);
+	old = p2p_file_dup(peer->image, write_off, len);
 	p2p_fill_pattern(want, len, seed_for(0x20000, old, len));
 	fill_map(buf, map, want, len);
 	write_check_restore(peer, buf, map, write_off, len, old, 0, what);
@@ -1005,7 +836,7 @@ static void test_system_heap_target(struct env *e)
 
 	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
 	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");
-	igt_assert_eq(ioctl_err(heap, DMA_HEAP_IOCTL_ALLOC, &a), 0);
+	igt_assert_eq(p2p_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a), 0);
 	check_foreign(e, a.fd, SLICE_FOREIGN, 40 * MiB, WRITE_HEAP, -1,
 		      "system heap buffer");
 	close(a.fd);
@@ -1030,7 +861,7 @@ static void test_virtio_blk_bounce(struct env *e)
 	struct counters c0, c1, c2;
 	struct blk_dmabuf_rw rw;
 	uint8_t *want, *old, *map;
-	struct query q;
+	struct p2p_query q;
 	struct bdev vb;
 	int fd;
 
@@ -1040,11 +871,11 @@ static void test_virtio_blk_bounce(struct env *e)
 	igt_assert(off + size <= VBLK_READ_SIZE);
 	igt_assert(VBLK_WRITE + size <= vb.size);
 
-	want = image_dup(vb.image, off, size);
-	old = image_dup(vb.image, VBLK_WRITE, size);
+	want = p2p_file_dup(vb.image, off, size);
+	old = p2p_file_dup(vb.image, VBLK_WRITE, size);
 	igt_assert(memcmp(want, old, size));
-	fd = alloc_buf(e->dev, &e->m.vram, size);
-	map = map_buf(fd, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 
 	read_counters(e, &c0);
 	blk_rw(&vb, fd, 0, 0, off, size, &rw);
@@ -1052,7 +883,7 @@ static void test_virtio_blk_bounce(struct env *e)
 	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
 	igt_assert_eq_u64(rw.cpu_bytes, size);
 	assert_blk_bounce(&c0, &c1, size);
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_info("after the bounced read: placement %s, %u attachment(s)\n",
 		 q.q.placement == DMA_BUF_P2P_PLACEMENT_BAR ? "bar" : "system",
 		 q.q.nr_attachments);
@@ -1114,13 +945,13 @@ static void test_batch_qd32(struct env *e)
 		ios[i].length = BATCH_IO_SIZE;
 	}
 
-	img = image_dup(peer->image, 0, READ_SIZE);
-	want = xalloc(size);
+	img = p2p_file_dup(peer->image, 0, READ_SIZE);
+	want = p2p_xalloc(size);
 	for (int i = 0; i < BATCH_IOS; i++)
 		memcpy(want + ios[i].buf_offset, img + ios[i].dev_offset,
 		       BATCH_IO_SIZE);
-	fd = alloc_buf(e->dev, &e->m.vram, size);
-	map = map_buf(fd, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 	set_map(fd, map, 0x5a, size);
 
 	b = (struct blk_dmabuf_rw_batch){
@@ -1130,7 +961,7 @@ static void test_batch_qd32(struct env *e)
 		.queue_depth = 32,
 	};
 	read_counters(e, &c0);
-	igt_assert_eq(ioctl_err(peer->fd, BLKDMABUFRWBATCH, &b), 0);
+	igt_assert_eq(p2p_ioctl(peer->fd, BLKDMABUFRWBATCH, &b), 0);
 	read_counters(e, &c1);
 	igt_info("batch: path %u, maps %u, cpu_bytes %" PRIu64 "\n", b.path,
 		 b.maps, (uint64_t)b.cpu_bytes);
@@ -1203,7 +1034,7 @@ static uint32_t nvme_sgls(const struct bdev *b)
 		.cdw10 = 1,		/* CNS 1: the controller */
 	};
 	char ctrl[64], path[80];
-	uint8_t *id = xalloc(4096);
+	uint8_t *id = p2p_xalloc(4096);
 	uint32_t sgls;
 	int fd, ret;
 
@@ -1244,18 +1075,18 @@ static void prp_sgl_pass(struct env *e, const struct sgl_pass *p)
 	struct counters c0, c1;
 	struct blk_dmabuf_rw rw;
 	int vram, udev, memfd, ubuf;
-	struct query q;
+	struct p2p_query q;
 	char what[96];
 
 	igt_info("sgl_threshold %s: %s\n", p->threshold, p->what);
 	sgl_set(p->threshold);
-	want = image_dup(peer->image, 0, big);
+	want = p2p_file_dup(peer->image, 0, big);
 
 	snprintf(what, sizeof(what), "64 MiB read into VRAM, %s", p->what);
-	vram = alloc_buf(e->dev, &e->m.vram, big);
-	vmap = map_buf(vram, big);
+	vram = p2p_alloc(e->dev, &e->m.vram, big, O_RDWR | O_CLOEXEC);
+	vmap = p2p_map(vram, big);
 	set_map(vram, vmap, 0x5a, big);
-	query(e->dev, vram, &q);
+	p2p_query(e->dev, vram, &q);
 	igt_info("the VRAM buffer: %u chunk(s), the first %" PRIu64 " bytes\n",
 		 q.q.nr_chunks, (uint64_t)q.chunks[0].size);
 	read_counters(e, &c0);
@@ -1264,7 +1095,7 @@ static void prp_sgl_pass(struct env *e, const struct sgl_pass *p)
 	assert_native(&rw, 1);
 	assert_blk_native(&c0, &c1, big);
 	assert_no_exporter_copy(&c0.vram, &c1.vram);
-	query(e->dev, vram, &q);
+	p2p_query(e->dev, vram, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
 			  expected_mode(e, &e->m.vram, peer->pci));
@@ -1281,7 +1112,7 @@ static void prp_sgl_pass(struct env *e, const struct sgl_pass *p)
 	c.memfd = memfd;
 	ubuf = ioctl(udev, UDMABUF_CREATE, &c);
 	igt_assert_f(ubuf >= 0, "UDMABUF_CREATE of 16 MiB: %m\n");
-	umap = map_buf(ubuf, small);
+	umap = p2p_map(ubuf, small);
 	set_map(ubuf, umap, 0x5a, small);
 	read_counters(e, &c0);
 	blk_rw(peer, ubuf, 0, 0, p->udmabuf_off, small, &rw);
@@ -1289,14 +1120,15 @@ static void prp_sgl_pass(struct env *e, const struct sgl_pass *p)
 	assert_native(&rw, 1);
 	assert_blk_native(&c0, &c1, small);
 	check_map(ubuf, umap, want + p->udmabuf_off, small, what);
-	got = xalloc(small);
-	pread_all(memfd, got, small, 0, "the udmabuf's memfd");
-	check_bytes(got, want + p->udmabuf_off, small, "the udmabuf's memfd");
+	got = p2p_xalloc(small);
+	p2p_pread_all(memfd, got, small, 0, "the udmabuf's memfd");
+	p2p_check_bytes(got, want + p->udmabuf_off, small,
+			"the udmabuf's memfd");
 	free(got);
 
 	/* Out of each buffer to the slice (differing bytes), and back. */
-	old = image_dup(peer->image, WRITE_VRAM, small);
-	pattern = xalloc(small);
+	old = p2p_file_dup(peer->image, WRITE_VRAM, small);
+	pattern = p2p_xalloc(small);
 	snprintf(what, sizeof(what), "16 MiB written from VRAM, %s", p->what);
 	p2p_fill_pattern(pattern, small, seed_for(p->seed, old, small));
 	fill_map(vram, vmap, pattern, small);
@@ -1416,7 +1248,7 @@ static void run_rw_case(const struct inv *iv, const struct rw_case *c)
 
 		if ((c->dir == DIR_READ && d) || (c->dir == DIR_WRITE && !d))
 			continue;
-		err = ioctl_err(iv->dev[c->dev], BLKDMABUFRW, &rw);
+		err = p2p_ioctl(iv->dev[c->dev], BLKDMABUFRW, &rw);
 		igt_info("BLKDMABUFRW %s, %s: %s\n", d ? "write" : "read",
 			 c->what, err ? strerror(-err) : "success");
 		igt_assert_f(err == -c->err, "%s (%s): got %s, expected %s\n",
@@ -1464,7 +1296,7 @@ static void run_batch_case(const struct inv *iv, const struct batch_case *c,
 		.maps = c->maps,
 		.cpu_bytes = c->cpu_bytes,
 	};
-	err = ioctl_err(iv->dev[c->dev], BLKDMABUFRWBATCH, &b);
+	err = p2p_ioctl(iv->dev[c->dev], BLKDMABUFRWBATCH, &b);
 	igt_info("BLKDMABUFRWBATCH, %s: %s\n", c->what,
 		 err ? strerror(-err) : "success");
 	igt_assert_f(err == -c->err, "batch, %s: got %s, expected %s\n",
@@ -1493,16 +1325,16 @@ static void test_invalid_inputs(struct env *e)
 	igt_assert(L >= 2 && L <= 4096);
 	igt_assert(W + 4 * MiB == D);	/* the slice ends the device */
 
-	iv.buf[BUF_OK] = alloc_buf(e->dev, &e->m.vram, S);
-	igt_assert_eq(__alloc(e->dev, &e->m.vram, S, O_RDONLY | O_CLOEXEC,
-			      &iv.buf[BUF_RDONLY]), 0);
+	iv.buf[BUF_OK] = p2p_alloc(e->dev, &e->m.vram, S, O_RDWR | O_CLOEXEC);
+	igt_assert_eq(__p2p_alloc(e->dev, &e->m.vram, S, O_RDONLY | O_CLOEXEC,
+				  &iv.buf[BUF_RDONLY]), 0);
 	iv.buf[BUF_NOT_DMABUF] = open("/dev/null", O_RDWR | O_CLOEXEC);
 	igt_assert_fd(iv.buf[BUF_NOT_DMABUF]);
 	iv.bad_ptr = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
 	igt_assert(iv.bad_ptr != MAP_FAILED);
 
-	img_before = image_dup(peer->image, W, 4 * MiB);
+	img_before = p2p_file_dup(peer->image, W, 4 * MiB);
 
 	/* Controls: the same calls with good input work (and change nothing). */
 	igt_assert_eq(__blk_rw(peer->fd, iv.buf[BUF_OK], 0, 0, W, 64 * KiB,
@@ -1519,8 +1351,8 @@ static void test_invalid_inputs(struct env *e)
 	check_image(peer, W, img_before, 4 * MiB, "after the good calls");
 
 	/* From here on nothing may move. */
-	map = map_buf(iv.buf[BUF_OK], S);
-	pattern = xalloc(S);
+	map = p2p_map(iv.buf[BUF_OK], S);
+	pattern = p2p_xalloc(S);
 	p2p_fill_pattern(pattern, S, 0x30000);
 	fill_map(iv.buf[BUF_OK], map, pattern, S);
 	/* A number that was an fd a moment ago; nothing opens one until the end. */
@@ -1654,7 +1486,7 @@ static void test_invalid_inputs(struct env *e)
 			.nr_ios = 2,
 		};
 
-		igt_assert_eq(ioctl_err(peer->fd, BLKDMABUFRWBATCH, &b),
+		igt_assert_eq(p2p_ioctl(peer->fd, BLKDMABUFRWBATCH, &b),
 			      -EINVAL);
 	}
 
@@ -1771,9 +1603,9 @@ static void stream_start(struct env *e, struct stream *s, pthread_t *th,
 {
 	memset(s, 0, sizeof(*s));
 	s->b = &e->nvme[PEER];
-	s->img = image_dup(s->b->image, 0, READ_SIZE);
-	s->fd = alloc_buf(e->dev, &e->m.vram, STREAM_BUF);
-	s->map = map_buf(s->fd, STREAM_BUF);
+	s->img = p2p_file_dup(s->b->image, 0, READ_SIZE);
+	s->fd = p2p_alloc(e->dev, &e->m.vram, STREAM_BUF, O_RDWR | O_CLOEXEC);
+	s->map = p2p_map(s->fd, STREAM_BUF);
 	s->seed = seed;
 	s->allowed_errs = allowed_errs;
 	for (int i = 0; i < (int)STREAM_SLOTS; i++)
@@ -1845,7 +1677,7 @@ static void stream_stop(struct stream *s, pthread_t th)
 /* The whole buffer as the stream left it, through mmap and the VRAM file. */
 static void stream_check_final(struct env *e, struct stream *s)
 {
-	uint8_t *want = xalloc(STREAM_BUF), *got = xalloc(STREAM_BUF);
+	uint8_t *want = p2p_xalloc(STREAM_BUF), *got = p2p_xalloc(STREAM_BUF);
 	const uint8_t *map = s->map;
 	int undefined = 0;
 
@@ -1858,9 +1690,9 @@ static void stream_check_final(struct env *e, struct stream *s)
 			memcpy(w, s->img + s->slot[i], STREAM_CHUNK);
 	}
 	/* Slots whose last read failed hold undefined bytes: not compared. */
-	cpu_access(s->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(s->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	memcpy(got, map, STREAM_BUF);
-	cpu_access(s->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(s->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	for (int i = 0; i < (int)STREAM_SLOTS; i++)
 		if (s->slot[i] == SLOT_UNDEFINED) {
 			memcpy(want + i * STREAM_CHUNK, got + i * STREAM_CHUNK,
@@ -1869,7 +1701,7 @@ static void stream_check_final(struct env *e, struct stream *s)
 		}
 	igt_info("final check: %d of %d slots left undefined by failed reads\n",
 		 undefined, (int)STREAM_SLOTS);
-	check_bytes(got, want, STREAM_BUF, "the buffer after the stream");
+	p2p_check_bytes(got, want, STREAM_BUF, "the buffer after the stream");
 	check_vram_file(e, s->fd, want, STREAM_BUF,
 			"the buffer after the stream");
 	free(got);
@@ -1891,7 +1723,7 @@ static void test_migrate_during_stream(struct env *e)
 	int mig_err[MIGRATIONS] = { 0 }, mig_ok = 0;
 	bool progressed = true;
 	struct stream s;
-	struct query q;
+	struct p2p_query q;
 	pthread_t th;
 
 	read_counters(e, &c0);
@@ -1903,9 +1735,9 @@ static void test_migrate_during_stream(struct env *e)
 		progressed = stream_wait(&s, since, 2, 30);
 		if (!progressed)
 			break;
-		mig_err[i] = __migrate(e->dev, s.fd, i % 2 ?
-				       DMA_BUF_P2P_PLACEMENT_BAR :
-				       DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		mig_err[i] = __p2p_migrate(e->dev, s.fd, i % 2 ?
+					   DMA_BUF_P2P_PLACEMENT_BAR :
+					   DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		mig_ok += !mig_err[i];
 	}
 	if (progressed)
@@ -1924,7 +1756,7 @@ static void test_migrate_during_stream(struct env *e)
 		     "%ld chunks read wrong bytes; first: %s\n",
 		     atomic_load(&s.mismatches), s.first_mismatch);
 	igt_assert_eq(atomic_load(&s.anomalies), 0);
-	query(e->dev, s.fd, &q);
+	p2p_query(e->dev, s.fd, &q);
 
 	if (pin_kernel) {
 		/*
@@ -1942,8 +1774,8 @@ static void test_migrate_during_stream(struct env *e)
 		igt_assert_lte(q.q.migrations_to_system, MIGRATIONS / 2);
 		igt_assert_lte(q.q.migrations_to_bar, MIGRATIONS / 2);
 		/* Idle now: nothing pins it, back to the BAR to check it. */
-		igt_assert_eq(__migrate(e->dev, s.fd,
-					DMA_BUF_P2P_PLACEMENT_BAR), 0);
+		igt_assert_eq(__p2p_migrate(e->dev, s.fd,
+					    DMA_BUF_P2P_PLACEMENT_BAR), 0);
 		stream_check_final(e, &s);
 		stream_free(&s);
 		return;
@@ -2036,7 +1868,7 @@ static void test_cache_released_on_close(struct env *e)
 	const uint64_t size = 4 * MiB;
 	struct blk_dmabuf_rw rw;
 	char entry[4096], want[128];
-	struct query q;
+	struct p2p_query q;
 	long long base;
 	double t;
 	ino_t ino;
@@ -2048,12 +1880,12 @@ static void test_cache_released_on_close(struct env *e)
 		     "earlier tests\n", stats_key(IMPORT_STATS, "imports"));
 	base = stats_key(IMPORT_STATS, "imports");
 
-	fd = alloc_buf(e->dev, &e->m.vram, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
 	ino = fd_ino(fd);
 	blk_rw(peer, fd, 0, 0, 0, MiB, &rw);
 	assert_native(&rw, 1);
 	igt_assert_eq_u64(stats_key(IMPORT_STATS, "imports"), base + 1);
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	snprintf(want, sizeof(want), "  attachment %s ",
 		 find_attachment(&q, peer->pci)->device);
 	igt_assert(buffer_entry(ino, entry, sizeof(entry)));
@@ -2167,7 +1999,7 @@ static void test_remove_during_stream(struct env *e)
 	struct remover *r;
 	struct stream *s;
 	long failed;
-	struct query q;
+	struct p2p_query q;
 	double start;
 	bool done;
 	int fd;
@@ -2267,14 +2099,14 @@ static void test_remove_during_stream(struct env *e)
 		     "%s\n", n->serial, addr, n->pci.addr);
 	bdev_open(peer, n->serial, n->image, &n->pci);
 
-	want = image_dup(peer->image, off, size);
-	fd = alloc_buf(e->dev, &e->m.vram, size);
+	want = p2p_file_dup(peer->image, off, size);
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
 	ino = fd_ino(fd);
-	map = map_buf(fd, size);
+	map = p2p_map(fd, size);
 	set_map(fd, map, 0x5a, size);
 	blk_rw(peer, fd, 0, 0, off, size, &rw);
 	assert_native(&rw, 1);
-	query(e->dev, fd, &q);
+	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u32(find_attachment(&q, peer->pci)->mode,
 			  expected_mode(e, &e->m.vram, peer->pci));

@@ -20,143 +20,36 @@
 #include <linux/dma-buf.h>
 
 #include "igt.h"
+#include "p2p_buffer.h"
+#include "p2p_bytes.h"
 #include "p2p_topology.h"
 
 IGT_TEST_DESCRIPTION("Allocate dma-bufs in a peer BAR, map them with the "
 		     "CPU, migrate them and import them elsewhere.");
-
-#define MAX_CHUNKS 64
-
-struct query {
-	struct dma_buf_p2p_query q;
-	struct dma_buf_p2p_attach_info att[8];
-	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
-};
-
-static int p2p_ioctl(int dev, unsigned long req, void *arg)
-{
-	int err = 0;
-
-	if (igt_ioctl(dev, req, arg))
-		err = -errno;
-	errno = 0;
-	return err;
-}
-
-static int __alloc(int dev, const struct p2p_pci *provider, uint64_t size,
-		   uint32_t fd_flags, int *fd)
-{
-	struct dma_buf_p2p_alloc a = {
-		.provider = provider->id,
-		.size = size,
-		.fd_flags = fd_flags,
-	};
-	int err = p2p_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
-
-	if (!err)
-		*fd = a.fd;
-	return err;
-}
-
-static int alloc_buf(int dev, const struct p2p_pci *provider, uint64_t size)
-{
-	int fd = -1;
-
-	igt_assert_eq(__alloc(dev, provider, size, O_RDWR | O_CLOEXEC, &fd), 0);
-	igt_assert_fd(fd);
-	return fd;
-}
-
-static int __query(int dev, int fd, struct query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->q.fd = fd;
-	q->q.attachments = (uintptr_t)q->att;
-	q->q.nr_attachments = 8;
-	q->q.chunks = (uintptr_t)q->chunks;
-	q->q.nr_chunks = MAX_CHUNKS;
-	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q->q);
-}
-
-static void query(int dev, int fd, struct query *q)
-{
-	igt_assert_eq(__query(dev, fd, q), 0);
-	igt_assert_lte(q->q.nr_chunks, MAX_CHUNKS);
-}
-
-static int __migrate(int dev, int fd, uint32_t placement)
-{
-	struct dma_buf_p2p_migrate m = { .fd = fd, .placement = placement };
-
-	return p2p_ioctl(dev, DMA_BUF_P2P_IOC_MIGRATE, &m);
-}
-
-static void *map_buf(int fd, size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %m\n");
-	return p;
-}
-
-static void check_pattern(const uint8_t *got, size_t size, uint64_t seed,
-			  const char *where)
-{
-	uint8_t *want = malloc(size);
-
-	igt_assert(want);
-	p2p_fill_pattern(want, size, seed);
-	for (size_t i = 0; i < size; i++)
-		igt_assert_f(got[i] == want[i],
-			     "%s: byte %zu is %#x, expected %#x\n", where, i,
-			     got[i], want[i]);
-	free(want);
-}
-
-/* The bytes at the buffer's chunks in the host file behind the BAR. */
-static void check_host_file(const struct p2p_machine *m, const struct query *q,
-			    uint64_t seed)
-{
-	uint8_t *got = malloc(q->q.size);
-	uint64_t done = 0;
-	int file;
-
-	igt_assert(got);
-	igt_assert_f(q->q.nr_chunks > 0, "a BAR buffer without chunks\n");
-	file = open(m->vram_file, O_RDONLY | O_CLOEXEC);
-	igt_assert_fd(file);
-	for (uint32_t i = 0; i < q->q.nr_chunks; i++) {
-		igt_assert(q->chunks[i].bar_offset + q->chunks[i].size <=
-			   m->vram_size);
-		igt_assert_eq(pread(file, got + done, q->chunks[i].size,
-				    q->chunks[i].bar_offset),
-			      (ssize_t)q->chunks[i].size);
-		done += q->chunks[i].size;
-	}
-	close(file);
-	igt_assert_eq_u64(done, q->q.size);
-	check_pattern(got, q->q.size, seed, "host VRAM file");
-	free(got);
-}
 
 static void test_alloc_invalid(int dev, const struct p2p_machine *m)
 {
 	struct dma_buf_p2p_alloc a;
 	int fd = -1;
 
-	igt_assert_eq(__alloc(dev, &m->vram, 0, O_RDWR, &fd), -EINVAL);
-	igt_assert_eq(__alloc(dev, &m->vram, UINT64_MAX, O_RDWR, &fd), -EINVAL);
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR | O_APPEND, &fd),
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 0, O_RDWR, &fd), -EINVAL);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, UINT64_MAX, O_RDWR, &fd),
 		      -EINVAL);
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_WRONLY, &fd), -EINVAL);
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_ACCMODE, &fd), -EINVAL);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_RDWR | O_APPEND, &fd),
+		      -EINVAL);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_WRONLY, &fd), -EINVAL);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_ACCMODE, &fd),
+		      -EINVAL);
 	/* Far larger than any provider: refused before any allocation. */
-	igt_assert_eq(__alloc(dev, &m->vram, 1ull << 50, O_RDWR, &fd), -ENOSPC);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 1ull << 50, O_RDWR, &fd),
+		      -ENOSPC);
 	/* Larger than the whole provider. */
-	igt_assert_eq(__alloc(dev, &m->vram, m->vram_size + 4096, O_RDWR, &fd),
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, m->vram_size + 4096,
+				  O_RDWR, &fd),
 		      -ENOSPC);
 	/* The far NVMe has no CMB; no function at 0000:ff:1f.7. */
-	igt_assert_eq(__alloc(dev, &m->nvme[2].pci, 4096, O_RDWR, &fd), -ENXIO);
+	igt_assert_eq(__p2p_alloc(dev, &m->nvme[2].pci, 4096, O_RDWR, &fd),
+		      -ENXIO);
 
 	a = (struct dma_buf_p2p_alloc){ .provider = m->vram.id, .size = 4096 };
 	a.provider.bdf = 0xffff;
@@ -180,12 +73,13 @@ static void test_alloc_fd_flags(int dev, const struct p2p_machine *m)
 {
 	int fd = -1;
 
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR | O_CLOEXEC, &fd), 0);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_RDWR | O_CLOEXEC, &fd),
+		      0);
 	igt_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
 	close(fd);
 
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDONLY, &fd), 0);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_RDONLY, &fd), 0);
 	igt_assert(!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
 	igt_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	igt_assert(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) ==
@@ -205,13 +99,13 @@ static int vgem_dmabuf(int vgem)
 
 static void test_query(int dev, const struct p2p_machine *m, int vgem)
 {
-	struct query q;
+	struct p2p_query q;
 	uint64_t total = 0;
 	int fd, other;
 
 	/* Rounded up to the page size, in the BAR, one or few chunks. */
-	fd = alloc_buf(dev, &m->vram, (64 << 20) - 100);
-	query(dev, fd, &q);
+	fd = p2p_alloc(dev, &m->vram, (64 << 20) - 100, O_RDWR | O_CLOEXEC);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u64(q.q.size, 64 << 20);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u32(q.q.provider.domain, m->vram.id.domain);
@@ -235,29 +129,29 @@ static void test_query(int dev, const struct p2p_machine *m, int vgem)
 
 	/* Not our dma-buf, not a dma-buf, not a file. */
 	other = vgem_dmabuf(vgem);
-	igt_assert_eq(__query(dev, other, &q), -EOPNOTSUPP);
+	igt_assert_eq(__p2p_query(dev, other, &q), -EOPNOTSUPP);
 	close(other);
-	igt_assert_eq(__query(dev, dev, &q), -EINVAL);
-	igt_assert_eq(__query(dev, 1000, &q), -EBADF);
+	igt_assert_eq(__p2p_query(dev, dev, &q), -EINVAL);
+	igt_assert_eq(__p2p_query(dev, 1000, &q), -EBADF);
 	close(fd);
 }
 
 static void test_mmap_reaches_vram(int dev, const struct p2p_machine *m)
 {
 	size_t size = 8 << 20;
-	struct query q;
+	struct p2p_query q;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(fd, size);
 	/* New buffers come cleared: the VRAM file held seeded bytes. */
 	for (size_t i = 0; i < size; i++)
 		igt_assert_f(!p[i], "byte %zu of a new buffer is %#x\n", i, p[i]);
 	p2p_fill_pattern(p, size, 0x3000);
-	query(dev, fd, &q);
-	check_host_file(m, &q, 0x3000);
-	check_pattern(p, size, 0x3000, "CPU mapping");
+	p2p_query(dev, fd, &q);
+	p2p_check_vram_pattern(m, &q, 0x3000);
+	p2p_check_pattern(p, size, 0x3000, "CPU mapping");
 	munmap(p, size);
 	close(fd);
 }
@@ -265,42 +159,47 @@ static void test_mmap_reaches_vram(int dev, const struct p2p_machine *m)
 static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
 {
 	size_t size = 4 << 20;
-	struct query q;
+	struct p2p_query q;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(fd, size);
 
 	for (int round = 0; round < 3; round++) {
 		uint64_t seed = 0x4000 + 2 * round;
 
 		/* Written in the BAR, read back from system memory. */
 		p2p_fill_pattern(p, size, seed);
-		igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM), 0);
-		query(dev, fd, &q);
+		igt_assert_eq(__p2p_migrate(dev, fd,
+					    DMA_BUF_P2P_PLACEMENT_SYSTEM), 0);
+		p2p_query(dev, fd, &q);
 		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		igt_assert_eq_u32(q.q.nr_chunks, 0);
 		igt_assert_eq_u64(q.q.migrations_to_system, round + 1);
-		check_pattern(p, size, seed, "after the move to system memory");
+		p2p_check_pattern(p, size, seed,
+				  "after the move to system memory");
 
 		/* Written in system memory, back in the BAR and its file. */
 		p2p_fill_pattern(p, size, seed + 1);
-		igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-		query(dev, fd, &q);
+		igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR),
+			      0);
+		p2p_query(dev, fd, &q);
 		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 		igt_assert_eq_u64(q.q.migrations_to_bar, round + 1);
 		igt_assert_eq_u64(q.q.bytes_copied, 2 * (round + 1) * size);
-		check_pattern(p, size, seed + 1, "after the move back to the BAR");
-		check_host_file(m, &q, seed + 1);
+		p2p_check_pattern(p, size, seed + 1,
+				  "after the move back to the BAR");
+		p2p_check_vram_pattern(m, &q, seed + 1);
 	}
 
 	/* Moving where it is does nothing; bad input is refused. */
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-	query(dev, fd, &q);
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u64(q.q.migrations_to_bar, 3);
-	igt_assert_eq(__migrate(dev, fd, 7), -EINVAL);
-	igt_assert_eq(__migrate(dev, dev, DMA_BUF_P2P_PLACEMENT_SYSTEM), -EINVAL);
+	igt_assert_eq(__p2p_migrate(dev, fd, 7), -EINVAL);
+	igt_assert_eq(__p2p_migrate(dev, dev, DMA_BUF_P2P_PLACEMENT_SYSTEM),
+		      -EINVAL);
 
 	munmap(p, size);
 	close(fd);
@@ -309,18 +208,18 @@ static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
 static void test_vgem_import(int dev, const struct p2p_machine *m, int vgem)
 {
 	size_t size = 2 << 20;
-	struct query q;
+	struct p2p_query q;
 	uint32_t handle;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(fd, size);
 	p2p_fill_pattern(p, size, 0x5000);
 
 	/* vgem is no PCI device and needs struct pages: system memory. */
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u64(q.q.migrations_to_system, 1);
 	igt_assert_eq_u32(q.q.nr_attachments, 1);
@@ -334,18 +233,19 @@ static void test_vgem_import(int dev, const struct p2p_machine *m, int vgem)
 	igt_assert_eq_u64(q.q.maps_system, 1);
 
 	/* Data intact in system memory (vgem does not map imports). */
-	check_pattern(p, size, 0x5000, "our mapping after the import");
+	p2p_check_pattern(p, size, 0x5000, "our mapping after the import");
 
 	/* Pinned for vgem: it cannot go back to the BAR. */
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), -EBUSY);
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR),
+		      -EBUSY);
 
 	/* Once vgem lets go, it can. */
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.nr_attachments, 0);
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-	query(dev, fd, &q);
-	check_host_file(m, &q, 0x5000);
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	p2p_query(dev, fd, &q);
+	p2p_check_vram_pattern(m, &q, 0x5000);
 
 	munmap(p, size);
 	close(fd);
@@ -366,9 +266,9 @@ static void *race_migrate(void *arg)
 	struct race *r = arg;
 
 	for (int i = 0; i < RACE_ROUNDS; i++) {
-		int err = __migrate(r->dev, r->fd, i & 1 ?
-				    DMA_BUF_P2P_PLACEMENT_BAR :
-				    DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		int err = __p2p_migrate(r->dev, r->fd, i & 1 ?
+					DMA_BUF_P2P_PLACEMENT_BAR :
+					DMA_BUF_P2P_PLACEMENT_SYSTEM);
 
 		/* EBUSY: vgem has it pinned (or attached) right now. */
 		if (err && err != -EBUSY)
@@ -413,10 +313,10 @@ static void *race_read(void *arg)
 static void *race_query(void *arg)
 {
 	struct race *r = arg;
-	struct query q;
+	struct p2p_query q;
 
 	for (int i = 0; i < RACE_ROUNDS; i++)
-		if (__query(r->dev, r->fd, &q) || q.q.size != r->size)
+		if (__p2p_query(r->dev, r->fd, &q) || q.q.size != r->size)
 			atomic_fetch_add(&r->errors, 1);
 	return NULL;
 }
@@ -428,11 +328,11 @@ static void test_concurrent(int dev, const struct p2p_machine *m, int vgem)
 	};
 	struct race r = { .dev = dev, .vgem = vgem, .size = 1 << 20 };
 	pthread_t threads[5];
-	struct query q;
+	struct p2p_query q;
 	uint8_t *p;
 
-	r.fd = alloc_buf(dev, &m->vram, r.size);
-	p = map_buf(r.fd, r.size);
+	r.fd = p2p_alloc(dev, &m->vram, r.size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(r.fd, r.size);
 	p2p_fill_pattern(p, r.size, 0x7000);
 	r.map = p;
 
@@ -450,12 +350,12 @@ static void test_concurrent(int dev, const struct p2p_machine *m, int vgem)
 	igt_assert(atomic_load(&r.moves) > 0);
 
 	/* Quiet again: back in the BAR, every byte where it belongs. */
-	igt_assert_eq(__migrate(dev, r.fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-	query(dev, r.fd, &q);
+	igt_assert_eq(__p2p_migrate(dev, r.fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	p2p_query(dev, r.fd, &q);
 	igt_assert_eq_u32(q.q.nr_attachments, 0);
 	igt_assert_eq_u32(q.q.pin_count, 0);
-	check_host_file(m, &q, 0x7000);
-	check_pattern(p, r.size, 0x7000, "the CPU mapping after the race");
+	p2p_check_vram_pattern(m, &q, 0x7000);
+	p2p_check_pattern(p, r.size, 0x7000, "the CPU mapping after the race");
 
 	munmap(p, r.size);
 	close(r.fd);
@@ -476,31 +376,20 @@ static int __probe(int dev, int fd, const struct p2p_pci *device,
 static uint32_t expected_mode(const struct p2p_machine *m,
 			      const struct p2p_pci *device)
 {
-	uint32_t path, distance;
-
-	p2p_expected_path(&m->vram, device, m->host_bridge_p2p, &path,
-			  &distance);
-	switch (path) {
-	case DMA_BUF_P2P_PATH_BUS:
-		return DMA_BUF_P2P_MODE_BUS;
-	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
-		return DMA_BUF_P2P_MODE_HOST_BRIDGE;
-	default:
-		return DMA_BUF_P2P_MODE_SYSTEM;
-	}
+	return p2p_expected_mode(&m->vram, device, m->host_bridge_p2p);
 }
 
 static void test_probe_nvme(int dev, const struct p2p_machine *m)
 {
 	size_t size = 64 << 20;
 	struct dma_buf_p2p_probe p;
-	struct query q;
+	struct p2p_query q;
 	uint8_t *map;
 	uint32_t crc;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	map = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
 	p2p_fill_pattern(map, size, 0x8000);
 	crc = p2p_crc32(map, size);
 
@@ -524,11 +413,11 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		/* The kernel's vmap of the BAR sees what the CPU mmap wrote. */
 		igt_assert_eq_u32(p.vmap_crc32, crc);
 		/* Contiguous chunks, not pages: a handful of segments. */
-		query(dev, fd, &q);
+		p2p_query(dev, fd, &q);
 		igt_assert_lte(p.nr_segments, 4 * q.q.nr_chunks);
 		igt_assert_eq_u64(q.q.migrations_to_system, 0);
 	}
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u64(q.q.maps_bus + q.q.maps_host_bridge,
 			  m->host_bridge_p2p ? 3 : 2);
 	igt_assert_eq_u32(q.q.nr_attachments, 0);
@@ -545,10 +434,11 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 		igt_assert_eq_u32(p.vmap_crc32, crc);
 		igt_info("far NVMe: system memory, %u DMA segment(s)\n",
 			 p.nr_segments);
-		query(dev, fd, &q);
+		p2p_query(dev, fd, &q);
 		igt_assert_eq_u64(q.q.migrations_to_system, 1);
 		igt_assert_eq_u64(q.q.maps_system, 1);
-		check_pattern(map, size, 0x8000, "after the far NVMe's map");
+		p2p_check_pattern(map, size, 0x8000,
+				  "after the far NVMe's map");
 	}
 
 	/* Bad input. */
@@ -568,45 +458,39 @@ static void test_probe_nvme(int dev, const struct p2p_machine *m)
 	close(fd);
 }
 
-static int cpu_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-
-	return igt_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
-}
-
 static void test_cpu_access_sync(int dev, const struct p2p_machine *m,
 				 int vgem)
 {
 	const uint64_t rw = DMA_BUF_SYNC_RW;
 	size_t size = 1 << 20;
-	struct query q;
+	struct p2p_query q;
 	uint32_t handle;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(fd, size);
 
 	/* In the BAR: bracket CPU writes, they reach the host file. */
-	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_START | rw), 0);
+	igt_assert_eq(__p2p_cpu_access(fd, DMA_BUF_SYNC_START | rw), 0);
 	p2p_fill_pattern(p, size, 0x9000);
-	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_END | rw), 0);
-	query(dev, fd, &q);
-	check_host_file(m, &q, 0x9000);
+	igt_assert_eq(__p2p_cpu_access(fd, DMA_BUF_SYNC_END | rw), 0);
+	p2p_query(dev, fd, &q);
+	p2p_check_vram_pattern(m, &q, 0x9000);
 
 	/* In system memory with a device mapping live: synced both ways. */
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
-	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_START | rw), 0);
-	check_pattern(p, size, 0x9000, "system memory, inside a CPU access");
+	igt_assert_eq(__p2p_cpu_access(fd, DMA_BUF_SYNC_START | rw), 0);
+	p2p_check_pattern(p, size, 0x9000,
+			  "system memory, inside a CPU access");
 	p2p_fill_pattern(p, size, 0x9001);
-	igt_assert_eq(cpu_sync(fd, DMA_BUF_SYNC_END | rw), 0);
-	igt_assert_eq(cpu_sync(fd, 0x80), -EINVAL);
+	igt_assert_eq(__p2p_cpu_access(fd, DMA_BUF_SYNC_END | rw), 0);
+	igt_assert_eq(__p2p_cpu_access(fd, 0x80), -EINVAL);
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
 
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-	query(dev, fd, &q);
-	check_host_file(m, &q, 0x9001);
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	p2p_query(dev, fd, &q);
+	p2p_check_vram_pattern(m, &q, 0x9001);
 	munmap(p, size);
 	close(fd);
 }
@@ -679,7 +563,7 @@ static void test_debugfs(int dev, const struct p2p_machine *m, int vgem)
 	int fd;
 
 	read_counters(&m->vram, &before);
-	fd = alloc_buf(dev, &m->vram, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
 	igt_assert_eq(__probe(dev, fd, &m->nvme[1].pci, &p), 0);
 
 	read_buffer_entry(fd, entry, sizeof(entry));
@@ -725,40 +609,41 @@ static void test_unbind_provider(int dev, const struct p2p_machine *m,
 				 int vgem)
 {
 	size_t size = 4 << 20;
-	struct query q;
+	struct p2p_query q;
 	uint32_t handle;
 	uint8_t *p;
 	int fd, fd2;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
+	p = p2p_map(fd, size);
 	p2p_fill_pattern(p, size, 0x6000);
 	/* A second buffer with an importer attached (vgem pins it). */
-	fd2 = alloc_buf(dev, &m->vram, size);
+	fd2 = p2p_alloc(dev, &m->vram, size, O_RDWR | O_CLOEXEC);
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd2, &handle), 0);
 
 	/* The provider goes away with live, mapped, attached buffers. */
 	p2p_pci_unbind(m->vram.addr);
-	query(dev, fd2, &q);
+	p2p_query(dev, fd2, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u32(q.q.nr_attachments, 1);
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
 	close(fd2);
 	fd2 = -1;
 
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u64(q.q.migrations_to_system, 1);
-	check_pattern(p, size, 0x6000, "the CPU mapping after the unbind");
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), -ENODEV);
-	igt_assert_eq(__alloc(dev, &m->vram, 4096, O_RDWR, &fd2), -ENXIO);
+	p2p_check_pattern(p, size, 0x6000, "the CPU mapping after the unbind");
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR),
+		      -ENODEV);
+	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_RDWR, &fd2), -ENXIO);
 
 	/* Back again, the buffer can return, byte for byte. */
 	rebind_vram(m);
-	igt_assert_eq(__migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
-	query(dev, fd, &q);
-	check_host_file(m, &q, 0x6000);
-	check_pattern(p, size, 0x6000, "the CPU mapping after the rebind");
+	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	p2p_query(dev, fd, &q);
+	p2p_check_vram_pattern(m, &q, 0x6000);
+	p2p_check_pattern(p, size, 0x6000, "the CPU mapping after the rebind");
 
 	munmap(p, size);
 	close(fd);

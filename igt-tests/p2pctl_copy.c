@@ -29,9 +29,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pty.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -48,7 +46,10 @@
 #include <linux/udmabuf.h>
 
 #include "igt.h"
+#include "p2p_bytes.h"
+#include "p2p_json.h"
 #include "p2p_topology.h"
+#include "p2pctl_run.h"
 
 IGT_TEST_DESCRIPTION("p2pctl copy moves the right bytes between NVMe, "
 		     "virtio-blk and files through every kind of dma-buf, "
@@ -81,86 +82,31 @@ struct env {
 	struct disk vblk;
 };
 
-static char p2pctl[PATH_MAX];
-
 /* ------------------------------------------------------------------ */
 /* Running p2pctl                                                       */
 
-/* p2pctl sits in the build tree next to this test's directory. */
-static void find_p2pctl(void)
+/* All of file @path, NUL-terminated, as a run's output. */
+static void slurp(const char *path, char **buf, size_t *len)
 {
-	char self[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	igt_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
-			    "%s/../userspace/p2pctl/p2pctl", self) <
-		   (int)sizeof(p2pctl));
-	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
-}
-
-struct result {
-	int status;
-	char out[16384];
-	char err[8192];
-};
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	igt_assert_f(f, "cannot open %s: %m\n", path);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-/*
- * Runs "PREFIX p2pctl ARGS" through the shell (so fds without
- * close-on-exec are inherited), stdout and stderr into @r; stderr is a
- * file, never a terminal.
- */
-__attribute__((format(printf, 3, 4)))
-static int run_as(struct result *r, const char *prefix, const char *fmt, ...)
-{
-	char args[2048], cmd[PATH_MAX + 4096];
-	char errfile[] = "/tmp/p2pctl-copy-err-XXXXXX";
-	va_list ap;
-	size_t n;
-	FILE *f;
+	struct stat st;
 	int fd;
 
-	va_start(ap, fmt);
-	igt_assert(vsnprintf(args, sizeof(args), fmt, ap) < (int)sizeof(args));
-	va_end(ap);
-	fd = mkstemp(errfile);
-	igt_assert_fd(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	igt_assert_eq(fstat(fd, &st), 0);
+	*len = st.st_size;
+	*buf = malloc(*len + 1);
+	igt_assert(*buf);
+	igt_assert_eq(read(fd, *buf, *len), (ssize_t)*len);
+	(*buf)[*len] = '\0';
 	close(fd);
-	igt_assert(snprintf(cmd, sizeof(cmd), "%s %s %s 2>%s", prefix, p2pctl,
-			    args, errfile) < (int)sizeof(cmd));
-	f = popen(cmd, "r");
-	igt_assert(f);
-	n = fread(r->out, 1, sizeof(r->out) - 1, f);
-	r->out[n] = '\0';
-	r->status = pclose(f);
-	slurp(errfile, r->err, sizeof(r->err));
-	unlink(errfile);
-	igt_info("p2pctl %s\n", args);
-	igt_debug("-> %d\nstdout: %s\nstderr: %s\n", r->status, r->out, r->err);
-	igt_assert_f(WIFEXITED(r->status), "p2pctl %s: status %#x\n", args,
-		     r->status);
-	r->status = WEXITSTATUS(r->status);
-	return r->status;
 }
 
-#define run(r, ...) run_as(r, "", __VA_ARGS__)
+/* p2pctl ARGS, split at spaces; stderr is a pipe, never a terminal. */
+#define run(r, ...) p2pctl_runf(r, NULL, __VA_ARGS__)
 
 /* A failure: status @status, exactly @msg (a whole line) on stderr, no stdout. */
-static void expect_fail(const struct result *r, int status, const char *msg)
+static void expect_fail(const struct p2p_result *r, int status, const char *msg)
 {
 	char line[1024];
 
@@ -172,7 +118,7 @@ static void expect_fail(const struct result *r, int status, const char *msg)
 	igt_assert_f(!r->out[0], "stdout on failure: %s\n", r->out);
 }
 
-static void expect_ok(const struct result *r)
+static void expect_ok(const struct p2p_result *r)
 {
 	igt_assert_f(r->status == 0, "exit status %d; stderr: %s\n",
 		     r->status, r->err);
@@ -183,189 +129,34 @@ static void expect_ok(const struct result *r)
 /* ------------------------------------------------------------------ */
 /* --json, through python3's parser                                     */
 
-/* Flattened: one "a.b.c=value" line per leaf, strings unquoted. */
-struct json {
-	char flat[16384];
-};
-
-static const char *const flatten_py =
-	"import json, sys\n"
-	"def walk(path, v):\n"
-	"    if isinstance(v, dict):\n"
-	"        for k, x in v.items():\n"
-	"            walk(path + [k], x)\n"
-	"    elif isinstance(v, list):\n"
-	"        for i, x in enumerate(v):\n"
-	"            walk(path + [str(i)], x)\n"
-	"    else:\n"
-	"        s = 'null' if v is None else json.dumps(v) "
-	"if isinstance(v, bool) else str(v)\n"
-	"        print('.'.join(path) + '=' + s)\n"
-	"walk([], json.load(open(sys.argv[1])))\n";
-
-static void json_parse(struct json *j, const char *text)
-{
-	char file[] = "/tmp/p2pctl-copy-json-XXXXXX", cmd[256];
-	size_t n;
-	FILE *f;
-	int fd;
-
-	fd = mkstemp(file);
-	igt_assert_fd(fd);
-	igt_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	f = fopen("/tmp/p2pctl-copy-flatten.py", "we");
-	igt_assert(f);
-	fputs(flatten_py, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "python3 /tmp/p2pctl-copy-flatten.py %s",
-		 file);
-	f = popen(cmd, "r");
-	igt_assert(f);
-	n = fread(j->flat + 1, 1, sizeof(j->flat) - 2, f);
-	j->flat[0] = '\n';
-	j->flat[n + 1] = '\0';
-	igt_assert_f(pclose(f) == 0, "python3 cannot parse the --json "
-		     "output:\n%s\n", text);
-	unlink(file);
-}
-
-/* The value of @key (valid for 8 more calls); fails when there is none. */
-static const char *jget(const struct json *j, const char *key)
-{
-	static char values[8][512];
-	static unsigned int next;
-	char *value = values[next++ % 8];
-	char want[128];
-	const char *p;
-	size_t n;
-
-	snprintf(want, sizeof(want), "\n%s=", key);
-	p = strstr(j->flat, want);
-	igt_assert_f(p, "no '%s' in the JSON:%s\n", key, j->flat);
-	p += strlen(want);
-	n = strcspn(p, "\n");
-	igt_assert(n < sizeof(values[0]));
-	memcpy(value, p, n);
-	value[n] = '\0';
-	return value;
-}
-
-static void jexpect(const struct json *j, const char *key, const char *want)
-{
-	const char *got = jget(j, key);
-
-	igt_assert_f(!strcmp(got, want), "%s is '%s', expected '%s'\n", key,
-		     got, want);
-}
-
-static uint64_t jnum(const struct json *j, const char *key)
-{
-	const char *v = jget(j, key);
-	char *end;
-	uint64_t n = strtoull(v, &end, 10);
-
-	igt_assert_f(end != v && !*end, "%s is '%s', not a number\n", key, v);
-	return n;
-}
-
-static double jdouble(const struct json *j, const char *key)
-{
-	return strtod(jget(j, key), NULL);
-}
-
-static void jexpect_num(const struct json *j, const char *key, uint64_t want)
-{
-	uint64_t got = jnum(j, key);
-
-	igt_assert_f(got == want, "%s is %" PRIu64 ", expected %" PRIu64 "\n",
-		     key, got, want);
-}
-
 /* The report's basics, and its figures for the log. */
-static void json_common(const struct json *j, uint64_t bytes)
+static void json_common(const struct p2p_json *j, uint64_t bytes)
 {
-	jexpect_num(j, "bytes", bytes);
-	igt_assert(jdouble(j, "seconds") > 0);
+	p2p_json_expect_u64(j, "bytes", bytes);
+	igt_assert(p2p_json_double(j, "seconds") > 0);
 	igt_info("%" PRIu64 " bytes in %s s (%.1f MiB/s); read %s (%s), write "
 		 "%s (%s); CPU bytes %" PRIu64 " (%s per payload byte)\n",
-		 bytes, jget(j, "seconds"),
-		 jdouble(j, "bytes_per_second") / MiB, jget(j, "read.path"),
-		 jget(j, "read.reason"), jget(j, "write.path"),
-		 jget(j, "write.reason"), jnum(j, "cpu_bytes.total"),
-		 jget(j, "cpu_bytes.per_payload_byte"));
+		 bytes, p2p_json_text(j, "seconds"),
+		 p2p_json_double(j, "bytes_per_second") / MiB,
+		 p2p_json_text(j, "read.path"),
+		 p2p_json_text(j, "read.reason"),
+		 p2p_json_text(j, "write.path"),
+		 p2p_json_text(j, "write.reason"),
+		 p2p_json_u64(j, "cpu_bytes.total"),
+		 p2p_json_text(j, "cpu_bytes.per_payload_byte"));
 }
 
 /* ------------------------------------------------------------------ */
 /* Ground truth                                                         */
 
-static void *xalloc(size_t len)
-{
-	void *p = aligned_alloc(4096, (len + 4095) & ~(size_t)4095);
-
-	igt_assert_f(p, "out of memory for %zu bytes\n", len);
-	return p;
-}
-
-static int image_open(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-
-	if (fd < 0 && errno == EINVAL)	/* a filesystem without O_DIRECT */
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	return fd;
-}
-
-static void pread_all(int fd, void *buf, size_t len, uint64_t off,
-		      const char *path)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
-				  off + done);
-
-		igt_assert_f(n > 0, "reading %s at %#" PRIx64 ": %s\n", path,
-			     off + done, n ? strerror(errno) : "end of file");
-		done += n;
-	}
-}
-
-static uint8_t *file_dup(const char *path, uint64_t off, size_t len)
-{
-	uint8_t *buf = xalloc(len);
-	int fd = image_open(path);
-
-	pread_all(fd, buf, len, off, path);
-	close(fd);
-	return buf;
-}
-
-static void check_bytes(const uint8_t *got, const uint8_t *want, size_t len,
-			const char *what)
-{
-	size_t bad = 0, first = 0;
-
-	if (!memcmp(got, want, len))
-		return;
-	for (size_t i = 0; i < len; i++)
-		if (got[i] != want[i] && !bad++)
-			first = i;
-	igt_assert_f(!bad, "%s: %zu of %zu bytes differ, first at %#zx: "
-		     "%#04x, expected %#04x\n", what, bad, len, first,
-		     got[first], want[first]);
-}
-
 static void check_file(const char *path, uint64_t off, const uint8_t *want,
 		       size_t len, const char *what)
 {
-	uint8_t *got = file_dup(path, off, len);
+	uint8_t *got = p2p_file_dup(path, off, len);
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, path, off);
-	check_bytes(got, want, len, msg);
+	p2p_check_bytes(got, want, len, msg);
 	free(got);
 }
 
@@ -430,7 +221,7 @@ static void slice_save(struct slice *s, const struct disk *d, uint64_t off,
 	s->disk = d;
 	s->off = off;
 	s->len = len;
-	s->old = file_dup(d->image, off, len);
+	s->old = p2p_file_dup(d->image, off, len);
 	igt_assert_f(memcmp(s->old, new_bytes, len),
 		     "%s at %" PRIu64 " MiB already holds the bytes to copy\n",
 		     d->name, off / MiB);
@@ -468,18 +259,14 @@ static void disk_find(struct disk *d, const char *serial, const char *image,
 static const char *mode_of(const struct env *e, const struct p2p_pci *provider,
 			   const struct p2p_pci *device)
 {
-	uint32_t path, distance;
+	static const char *const names[] = {
+		[DMA_BUF_P2P_MODE_SYSTEM] = "system",
+		[DMA_BUF_P2P_MODE_BUS] = "p2p-bus",
+		[DMA_BUF_P2P_MODE_HOST_BRIDGE] = "p2p-host-bridge",
+	};
 
-	p2p_expected_path(provider, device, e->m.host_bridge_p2p, &path,
-			  &distance);
-	switch (path) {
-	case DMA_BUF_P2P_PATH_BUS:
-		return "p2p-bus";
-	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
-		return "p2p-host-bridge";
-	default:
-		return "system";
-	}
+	return names[p2p_expected_mode(provider, device,
+				       e->m.host_bridge_p2p)];
 }
 
 /* A DRM node of vgem: "card" for the primary, "renderD" for render. */
@@ -520,20 +307,20 @@ static bool vgem_node(const char *prefix, char *path, size_t len)
  */
 static void copy_checked(const struct disk *src, uint64_t src_off,
 			 const struct disk *dst, uint64_t dst_off,
-			 uint64_t len, const char *via, struct json *j)
+			 uint64_t len, const char *via, struct p2p_json *j)
 {
-	struct result r;
+	struct p2p_result r = { };
 	struct slice s;
 	uint8_t *want;
 
-	want = file_dup(src->image, src_off, len);
+	want = p2p_file_dup(src->image, src_off, len);
 	slice_save(&s, dst, dst_off, len, want);
 	run(&r, "copy %s %s %s --offset %" PRIu64 " --dst-offset %" PRIu64
 	    " --length %" PRIu64 " --verify --json", src->dev, dst->dev, via,
 	    src_off, dst_off, len);
 	expect_ok(&r);
-	json_parse(j, r.out);
-	jexpect(j, "verify.match", "true");
+	p2p_json_parse(j, r.out);
+	p2p_json_expect_text(j, "verify.match", "true");
 	check_file(dst->image, dst_off, want, len, "the copied slice");
 	slice_restore(&s);
 	free(want);
@@ -545,8 +332,8 @@ static void test_nvme_vram_nvme(struct env *e)
 	const char *rmode = mode_of(e, &e->m.vram, peer->pci);
 	const char *wmode = mode_of(e, &e->m.vram, cmb->pci);
 	char via[64], line[512];
-	struct result r;
-	struct json j;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
 	struct slice s;
 	uint8_t *want;
 
@@ -555,31 +342,31 @@ static void test_nvme_vram_nvme(struct env *e)
 	snprintf(via, sizeof(via), "--via %s", e->m.vram.addr);
 	copy_checked(peer, 8 * MiB, cmb, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
-	jexpect(&j, "src.path", peer->dev);
-	jexpect(&j, "src.type", "block");
-	jexpect(&j, "dst.name", cmb->name);
-	jexpect_num(&j, "dst.offset", WRITE_SLICE);
-	jexpect(&j, "buffer.via", "provider");
-	jexpect(&j, "buffer.provider", e->m.vram.addr);
-	jexpect_num(&j, "buffer.size", 16 * MiB);
-	jexpect(&j, "buffer.placement_before", "bar");
-	jexpect(&j, "buffer.placement_after", "bar");
-	jexpect_num(&j, "buffer.migrations_to_system", 0);
-	jexpect_num(&j, "buffer.migrations_to_bar", 0);
+	p2p_json_expect_text(&j, "src.path", peer->dev);
+	p2p_json_expect_text(&j, "src.type", "block");
+	p2p_json_expect_text(&j, "dst.name", cmb->name);
+	p2p_json_expect_u64(&j, "dst.offset", WRITE_SLICE);
+	p2p_json_expect_text(&j, "buffer.via", "provider");
+	p2p_json_expect_text(&j, "buffer.provider", e->m.vram.addr);
+	p2p_json_expect_u64(&j, "buffer.size", 16 * MiB);
+	p2p_json_expect_text(&j, "buffer.placement_before", "bar");
+	p2p_json_expect_text(&j, "buffer.placement_after", "bar");
+	p2p_json_expect_u64(&j, "buffer.migrations_to_system", 0);
+	p2p_json_expect_u64(&j, "buffer.migrations_to_bar", 0);
 	/* Peer-to-peer both ways: the CPU copied nothing at all. */
-	jexpect(&j, "read.path", "p2p");
-	jexpect(&j, "read.reason", rmode);
-	jexpect_num(&j, "read.maps", 1);
-	jexpect(&j, "write.path", "p2p");
-	jexpect(&j, "write.reason", wmode);
-	jexpect_num(&j, "cpu_bytes.total", 0);
-	jexpect_num(&j, "cpu_bytes.block_io", 0);
-	jexpect_num(&j, "cpu_bytes.exporter", 0);
-	jexpect_num(&j, "cpu_bytes.files", 0);
-	igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 0.0);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "read.reason", rmode);
+	p2p_json_expect_u64(&j, "read.maps", 1);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_text(&j, "write.reason", wmode);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.exporter", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.files", 0);
+	igt_assert(p2p_json_double(&j, "cpu_bytes.per_payload_byte") == 0.0);
 
 	/* The human report says the same, in batches of 256 KiB at QD 8. */
-	want = file_dup(peer->image, 8 * MiB, 16 * MiB);
+	want = p2p_file_dup(peer->image, 8 * MiB, 16 * MiB);
 	slice_save(&s, cmb, WRITE_SLICE, 16 * MiB, want);
 	run(&r, "copy %s %s %s --offset 8M --dst-offset 96M --length 16M "
 	    "--block-size 256K --queue-depth 8 --verify", peer->dev, cmb->dev,
@@ -616,7 +403,7 @@ static void test_far_nvme(struct env *e)
 		.fd_flags = O_RDWR,	/* inherited by p2pctl */
 	};
 	char via[64], reason[256];
-	struct json j;
+	struct p2p_json j = { };
 	int dev;
 
 	igt_info("far0 reaches the VRAM BAR as: %s\n", mode);
@@ -624,28 +411,30 @@ static void test_far_nvme(struct env *e)
 		 e->m.vram.addr);
 	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
-	jexpect(&j, "read.path", "p2p");
-	jexpect(&j, "read.reason", mode_of(e, &e->m.vram, peer->pci));
-	jexpect_num(&j, "cpu_bytes.block_io", 0);
-	jexpect_num(&j, "cpu_bytes.files", 0);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "read.reason", mode_of(e, &e->m.vram,
+							peer->pci));
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.files", 0);
 
 	if (strcmp(mode, "system")) {
 		/* Through the host bridge: still no CPU copy. */
-		jexpect(&j, "write.path", "p2p");
-		jexpect(&j, "write.reason", mode);
-		jexpect(&j, "buffer.placement_after", "bar");
-		jexpect_num(&j, "buffer.migrations_to_system", 0);
-		jexpect_num(&j, "cpu_bytes.total", 0);
+		p2p_json_expect_text(&j, "write.path", "p2p");
+		p2p_json_expect_text(&j, "write.reason", mode);
+		p2p_json_expect_text(&j, "buffer.placement_after", "bar");
+		p2p_json_expect_u64(&j, "buffer.migrations_to_system", 0);
+		p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	} else {
 		/* No route: the exporter moved the buffer for far0, says why. */
-		jexpect(&j, "write.path", "system");
-		jexpect(&j, "write.reason", "system: no-p2p-path");
-		jexpect(&j, "buffer.placement_before", "bar");
-		jexpect(&j, "buffer.placement_after", "system");
-		jexpect_num(&j, "buffer.migrations_to_system", 1);
-		jexpect_num(&j, "cpu_bytes.exporter", 16 * MiB);
-		jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
-		igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 1.0);
+		p2p_json_expect_text(&j, "write.path", "system");
+		p2p_json_expect_text(&j, "write.reason", "system: no-p2p-path");
+		p2p_json_expect_text(&j, "buffer.placement_before", "bar");
+		p2p_json_expect_text(&j, "buffer.placement_after", "system");
+		p2p_json_expect_u64(&j, "buffer.migrations_to_system", 1);
+		p2p_json_expect_u64(&j, "cpu_bytes.exporter", 16 * MiB);
+		p2p_json_expect_u64(&j, "cpu_bytes.total", 16 * MiB);
+		igt_assert(p2p_json_double(&j, "cpu_bytes.per_payload_byte") ==
+			   1.0);
 	}
 
 	/*
@@ -659,26 +448,26 @@ static void test_far_nvme(struct env *e)
 	snprintf(via, sizeof(via), "--via-fd %u", a.fd);
 	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
-	jexpect(&j, "buffer.via", "fd");
-	jexpect_num(&j, "buffer.window", 8 * MiB);
-	jexpect(&j, "buffer.placement_before", "bar");
-	jexpect_num(&j, "read.calls", 2);
+	p2p_json_expect_text(&j, "buffer.via", "fd");
+	p2p_json_expect_u64(&j, "buffer.window", 8 * MiB);
+	p2p_json_expect_text(&j, "buffer.placement_before", "bar");
+	p2p_json_expect_u64(&j, "read.calls", 2);
 	if (strcmp(mode, "system")) {
-		jexpect(&j, "read.path", "p2p");
-		jexpect(&j, "write.path", "p2p");
-		jexpect(&j, "buffer.placement_after", "bar");
-		jexpect_num(&j, "cpu_bytes.total", 0);
+		p2p_json_expect_text(&j, "read.path", "p2p");
+		p2p_json_expect_text(&j, "write.path", "p2p");
+		p2p_json_expect_text(&j, "buffer.placement_after", "bar");
+		p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	} else {
 		snprintf(reason, sizeof(reason), "p2p (p2p-bus), then system "
 			 "(system: moved for %s (no-p2p-path))",
 			 e->m.nvme[FAR].pci.addr);
-		jexpect(&j, "read.path", "mixed");
-		jexpect(&j, "read.reason", reason);
-		jexpect(&j, "write.path", "system");
-		jexpect(&j, "buffer.placement_after", "system");
-		jexpect_num(&j, "buffer.migrations_to_system", 1);
-		jexpect_num(&j, "cpu_bytes.exporter", 8 * MiB);
-		jexpect_num(&j, "cpu_bytes.total", 8 * MiB);
+		p2p_json_expect_text(&j, "read.path", "mixed");
+		p2p_json_expect_text(&j, "read.reason", reason);
+		p2p_json_expect_text(&j, "write.path", "system");
+		p2p_json_expect_text(&j, "buffer.placement_after", "system");
+		p2p_json_expect_u64(&j, "buffer.migrations_to_system", 1);
+		p2p_json_expect_u64(&j, "cpu_bytes.exporter", 8 * MiB);
+		p2p_json_expect_u64(&j, "cpu_bytes.total", 8 * MiB);
 	}
 	close(a.fd);
 	close(dev);
@@ -688,8 +477,8 @@ static void test_auto_provider(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER], *far = &e->nvme[FAR];
 	const char *provider;
-	struct result r;
-	struct json j;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
 	uint8_t *want;
 	char msg[512];
 
@@ -698,15 +487,15 @@ static void test_auto_provider(struct env *e)
 	run(&r, "copy %s %s --offset 4M --length 4M --json", peer->dev,
 	    DST_FILE);
 	expect_ok(&r);
-	json_parse(&j, r.out);
-	jexpect(&j, "buffer.via", "auto");
-	provider = jget(&j, "buffer.provider");
+	p2p_json_parse(&j, r.out);
+	p2p_json_expect_text(&j, "buffer.via", "auto");
+	provider = p2p_json_text(&j, "buffer.provider");
 	igt_assert_f(!strcmp(provider, e->m.vram.addr) ||
 		     !strcmp(provider, e->m.nvme[CMB].pci.addr),
 		     "chose %s\n", provider);
-	jexpect(&j, "read.path", "p2p");
-	jexpect(&j, "read.reason", "p2p-bus");
-	want = file_dup(peer->image, 4 * MiB, 4 * MiB);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "read.reason", "p2p-bus");
+	want = p2p_file_dup(peer->image, 4 * MiB, 4 * MiB);
 	check_file(DST_FILE, 0, want, 4 * MiB, "peer0 copied to a file");
 	free(want);
 
@@ -721,9 +510,9 @@ static void test_auto_provider(struct env *e)
 		expect_fail(&r, 1, msg);
 	} else {
 		expect_ok(&r);
-		json_parse(&j, r.out);
-		jexpect(&j, "read.path", "p2p");
-		jexpect(&j, "read.reason", "p2p-host-bridge");
+		p2p_json_parse(&j, r.out);
+		p2p_json_expect_text(&j, "read.path", "p2p");
+		p2p_json_expect_text(&j, "read.reason", "p2p-host-bridge");
 	}
 	unlink(DST_FILE);
 }
@@ -732,26 +521,26 @@ static void test_via_gem(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
 	char node[PATH_MAX], via[PATH_MAX + 16];
-	struct json j;
+	struct p2p_json j = { };
 
 	igt_require_f(vgem_node("card", node, sizeof(node)),
 		      "no vgem primary node in /dev/dri\n");
 	snprintf(via, sizeof(via), "--via-gem %s", node);
 	copy_checked(peer, 32 * MiB, cmb, WRITE_SLICE, 8 * MiB, via, &j);
 	json_common(&j, 8 * MiB);
-	jexpect(&j, "buffer.via", "gem");
-	jexpect(&j, "buffer.drm_node", node);
-	jexpect(&j, "buffer.drm_driver", "vgem");
-	jexpect(&j, "buffer.provider", "null");
-	jexpect(&j, "buffer.placement_before", "null");
-	igt_assert(jnum(&j, "buffer.size") >= 8 * MiB);
+	p2p_json_expect_text(&j, "buffer.via", "gem");
+	p2p_json_expect_text(&j, "buffer.drm_node", node);
+	p2p_json_expect_text(&j, "buffer.drm_driver", "vgem");
+	p2p_json_expect_text(&j, "buffer.provider", "null");
+	p2p_json_expect_text(&j, "buffer.placement_before", "null");
+	igt_assert(p2p_json_u64(&j, "buffer.size") >= 8 * MiB);
 	/* NVMe DMAs the GEM object's pages itself, both ways. */
-	jexpect(&j, "read.path", "native");
-	jexpect(&j, "write.path", "native");
-	jexpect_num(&j, "read.maps", 1);
-	jexpect_num(&j, "cpu_bytes.block_io", 0);
-	jexpect(&j, "cpu_bytes.exporter", "null");
-	jexpect_num(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_text(&j, "read.path", "native");
+	p2p_json_expect_text(&j, "write.path", "native");
+	p2p_json_expect_u64(&j, "read.maps", 1);
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
+	p2p_json_expect_text(&j, "cpu_bytes.exporter", "null");
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 }
 
 /* A dma-buf fd the shell passes on to p2pctl: not close-on-exec. */
@@ -777,7 +566,7 @@ static void test_via_fd_udmabuf(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
 	char via[96];
-	struct json j;
+	struct p2p_json j = { };
 	int memfd, buf;
 
 	/* 12 MiB through a 4 MiB buffer: three windows, 8 I/Os each. */
@@ -786,18 +575,18 @@ static void test_via_fd_udmabuf(struct env *e)
 		 "--queue-depth 4", buf);
 	copy_checked(peer, 40 * MiB, cmb, WRITE_SLICE, 12 * MiB, via, &j);
 	json_common(&j, 12 * MiB);
-	jexpect(&j, "buffer.via", "fd");
-	jexpect_num(&j, "buffer.fd", buf);
-	jexpect(&j, "buffer.exporter", "udmabuf");
-	jexpect_num(&j, "buffer.size", 4 * MiB);
-	jexpect_num(&j, "buffer.window", 4 * MiB);
-	jexpect_num(&j, "block_size", 512 * KiB);
-	jexpect_num(&j, "queue_depth", 4);
-	jexpect(&j, "read.path", "native");
-	jexpect_num(&j, "read.calls", 3);
-	jexpect(&j, "write.path", "native");
-	jexpect_num(&j, "write.calls", 3);
-	jexpect_num(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_text(&j, "buffer.via", "fd");
+	p2p_json_expect_u64(&j, "buffer.fd", buf);
+	p2p_json_expect_text(&j, "buffer.exporter", "udmabuf");
+	p2p_json_expect_u64(&j, "buffer.size", 4 * MiB);
+	p2p_json_expect_u64(&j, "buffer.window", 4 * MiB);
+	p2p_json_expect_u64(&j, "block_size", 512 * KiB);
+	p2p_json_expect_u64(&j, "queue_depth", 4);
+	p2p_json_expect_text(&j, "read.path", "native");
+	p2p_json_expect_u64(&j, "read.calls", 3);
+	p2p_json_expect_text(&j, "write.path", "native");
+	p2p_json_expect_u64(&j, "write.calls", 3);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	close(buf);
 	close(memfd);
 }
@@ -810,7 +599,7 @@ static void test_via_fd_heap(struct env *e)
 		.fd_flags = O_RDWR,	/* inherited by p2pctl */
 	};
 	char via[64];
-	struct json j;
+	struct p2p_json j = { };
 	int heap;
 
 	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
@@ -819,11 +608,11 @@ static void test_via_fd_heap(struct env *e)
 	snprintf(via, sizeof(via), "--via-fd %u", a.fd);
 	copy_checked(peer, 52 * MiB, cmb, WRITE_SLICE, 8 * MiB, via, &j);
 	json_common(&j, 8 * MiB);
-	jexpect(&j, "buffer.exporter", "system");
-	jexpect_num(&j, "read.calls", 2);
-	jexpect(&j, "read.path", "native");
-	jexpect(&j, "write.path", "native");
-	jexpect_num(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_text(&j, "buffer.exporter", "system");
+	p2p_json_expect_u64(&j, "read.calls", 2);
+	p2p_json_expect_text(&j, "read.path", "native");
+	p2p_json_expect_text(&j, "write.path", "native");
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	close(a.fd);
 	close(heap);
 }
@@ -833,7 +622,7 @@ static void test_virtio_blk(struct env *e)
 	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
 	const struct disk *vb = &e->vblk;
 	char via[64], reason[128];
-	struct json j;
+	struct p2p_json j = { };
 
 	igt_require_f(e->m.vblk.serial[0], "no virtio-blk disk (P2P_VBLK)\n");
 	snprintf(via, sizeof(via), "--via %s", e->m.vram.addr);
@@ -843,51 +632,51 @@ static void test_virtio_blk(struct env *e)
 	/* NVMe -> VRAM -> virtio-blk: the write bounces, once per byte. */
 	copy_checked(peer, 4 * MiB, vb, VBLK_WRITE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
-	jexpect(&j, "read.path", "p2p");
-	jexpect(&j, "write.path", "bounce");
-	jexpect(&j, "write.reason", reason);
-	jexpect_num(&j, "write.cpu_bytes", 16 * MiB);
-	jexpect_num(&j, "cpu_bytes.block_io", 16 * MiB);
-	jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
-	igt_assert(jdouble(&j, "cpu_bytes.per_payload_byte") == 1.0);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "write.path", "bounce");
+	p2p_json_expect_text(&j, "write.reason", reason);
+	p2p_json_expect_u64(&j, "write.cpu_bytes", 16 * MiB);
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 16 * MiB);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 16 * MiB);
+	igt_assert(p2p_json_double(&j, "cpu_bytes.per_payload_byte") == 1.0);
 
 	/* virtio-blk -> VRAM -> NVMe: the read bounces. */
 	copy_checked(vb, 0, cmb, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
-	jexpect(&j, "read.path", "bounce");
-	jexpect(&j, "read.reason", reason);
-	jexpect_num(&j, "read.cpu_bytes", 16 * MiB);
-	jexpect(&j, "write.path", "p2p");
-	jexpect_num(&j, "cpu_bytes.total", 16 * MiB);
+	p2p_json_expect_text(&j, "read.path", "bounce");
+	p2p_json_expect_text(&j, "read.reason", reason);
+	p2p_json_expect_u64(&j, "read.cpu_bytes", 16 * MiB);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 16 * MiB);
 }
 
 static void test_file_to_nvme(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER];
 	const size_t len = 16 * MiB;
-	struct result r;
-	struct json j;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
 	struct slice s;
 	uint8_t *data;
 
-	data = xalloc(len);
+	data = p2p_xalloc(len);
 	p2p_fill_pattern(data, len, 0xf11e);
 	write_file(SRC_FILE, data, len);
 	slice_save(&s, peer, WRITE_SLICE, len, data);
 	run(&r, "copy %s %s --via %s --dst-offset 96M --verify --json",
 	    SRC_FILE, peer->dev, e->m.vram.addr);
 	expect_ok(&r);
-	json_parse(&j, r.out);
+	p2p_json_parse(&j, r.out);
 	json_common(&j, len);
-	jexpect(&j, "src.type", "file");
-	jexpect(&j, "read.path", "cpu");
-	jexpect(&j, "read.reason", FILE_REASON);
-	jexpect_num(&j, "read.cpu_bytes", len);
-	jexpect(&j, "write.path", "p2p");
-	jexpect_num(&j, "cpu_bytes.files", len);
-	jexpect_num(&j, "cpu_bytes.block_io", 0);
-	jexpect_num(&j, "cpu_bytes.total", len);
-	jexpect(&j, "verify.match", "true");
+	p2p_json_expect_text(&j, "src.type", "file");
+	p2p_json_expect_text(&j, "read.path", "cpu");
+	p2p_json_expect_text(&j, "read.reason", FILE_REASON);
+	p2p_json_expect_u64(&j, "read.cpu_bytes", len);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_u64(&j, "cpu_bytes.files", len);
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", len);
+	p2p_json_expect_text(&j, "verify.match", "true");
 	check_file(peer->image, WRITE_SLICE, data, len, "a file copied to NVMe");
 	slice_restore(&s);
 	unlink(SRC_FILE);
@@ -899,9 +688,9 @@ static void test_nvme_to_file(struct env *e)
 	const struct disk *peer = &e->nvme[PEER];
 	const size_t len = 16 * MiB;
 	uint8_t *want, zeros[1000] = { 0 };
-	struct result r;
+	struct p2p_result r = { };
 	struct stat st;
-	struct json j;
+	struct p2p_json j = { };
 
 	/* An unaligned file offset: files have no block size. */
 	write_file(DST_FILE, (const uint8_t *)"", 0);
@@ -909,20 +698,20 @@ static void test_nvme_to_file(struct env *e)
 	    "--dst-offset 1000 --verify --json", peer->dev, DST_FILE,
 	    e->m.vram.addr);
 	expect_ok(&r);
-	json_parse(&j, r.out);
+	p2p_json_parse(&j, r.out);
 	json_common(&j, len);
-	jexpect(&j, "dst.type", "file");
-	jexpect(&j, "read.path", "p2p");
-	jexpect(&j, "write.path", "cpu");
-	jexpect(&j, "write.reason", FILE_REASON);
-	jexpect_num(&j, "cpu_bytes.files", len);
-	jexpect_num(&j, "cpu_bytes.total", len);
-	jexpect(&j, "verify.match", "true");
+	p2p_json_expect_text(&j, "dst.type", "file");
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "write.path", "cpu");
+	p2p_json_expect_text(&j, "write.reason", FILE_REASON);
+	p2p_json_expect_u64(&j, "cpu_bytes.files", len);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", len);
+	p2p_json_expect_text(&j, "verify.match", "true");
 
 	/* The file grew to hold the range, and holds peer0's bytes. */
 	igt_assert_eq(stat(DST_FILE, &st), 0);
 	igt_assert_eq_u64(st.st_size, 1000 + len);
-	want = file_dup(peer->image, 48 * MiB, len);
+	want = p2p_file_dup(peer->image, 48 * MiB, len);
 	check_file(DST_FILE, 1000, want, len, "NVMe copied to a file");
 	check_file(DST_FILE, 0, zeros, sizeof(zeros), "the file's hole");
 	free(want);
@@ -935,7 +724,7 @@ static void test_nvme_to_file(struct env *e)
  * wrong byte.  Returns the exit status; *hit says whether it happened.
  */
 static int run_flipping(const char *args, const char *path, uint64_t at,
-			struct result *r, bool *hit)
+			struct p2p_result *r, bool *hit)
 {
 	const char *out = "/tmp/p2pctl-copy-out", *err = "/tmp/p2pctl-copy-err";
 	unsigned long nr = 0, fd = 0, buf = 0, off = 0;
@@ -1010,8 +799,9 @@ static int run_flipping(const char *args, const char *path, uint64_t at,
 			*hit = true;
 		}
 	}
-	slurp(out, r->out, sizeof(r->out));
-	slurp(err, r->err, sizeof(r->err));
+	p2p_result_fini(r);
+	slurp(out, &r->out, &r->out_len);
+	slurp(err, &r->err, &r->err_len);
 	unlink(out);
 	unlink(err);
 	igt_debug("%s -> %#x\nstdout: %s\nstderr: %s\n", args, status, r->out,
@@ -1027,21 +817,21 @@ static void test_verify_mismatch(struct env *e)
 	const uint64_t at = MiB + 4242;
 	char args[PATH_MAX + 256], msg[512];
 	uint8_t *data, *got;
-	struct result r;
-	struct json j;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
 	bool hit;
 
 #ifndef __x86_64__
 	igt_skip("the pread64() interception is written for x86-64\n");
 #endif
-	data = xalloc(len);
+	data = p2p_xalloc(len);
 	p2p_fill_pattern(data, len, 0x7e51f);
 	write_file(SRC_FILE, data, len);
 	write_file(DST_FILE, (const uint8_t *)"", 0);
 
 	/* The copy is right; what --verify reads back of DST is not. */
 	snprintf(args, sizeof(args), "exec %s copy %s %s --via %s --verify "
-		 "--json", p2pctl, SRC_FILE, DST_FILE, e->m.vram.addr);
+		 "--json", p2pctl_path, SRC_FILE, DST_FILE, e->m.vram.addr);
 	run_flipping(args, DST_FILE, at, &r, &hit);
 	igt_assert_f(hit, "p2pctl never read DST's byte %" PRIu64 " back\n",
 		     at);
@@ -1053,19 +843,19 @@ static void test_verify_mismatch(struct env *e)
 	igt_assert_f(!strcmp(r.err, msg), "stderr:\n%s\nexpected:\n%s",
 		     r.err, msg);
 	/* The report is printed, and says it did not match. */
-	json_parse(&j, r.out);
-	jexpect(&j, "verify.match", "false");
-	jexpect_num(&j, "verify.first_mismatch", at);
+	p2p_json_parse(&j, r.out);
+	p2p_json_expect_text(&j, "verify.match", "false");
+	p2p_json_expect_u64(&j, "verify.first_mismatch", at);
 
 	/* And a range of DST that really differs. */
 	snprintf(args, sizeof(args), "exec %s copy %s %s --via %s --length 1M "
-		 "--verify", p2pctl, SRC_FILE, DST_FILE, e->m.vram.addr);
+		 "--verify", p2pctl_path, SRC_FILE, DST_FILE, e->m.vram.addr);
 	run_flipping(args, "/nonexistent", 0, &r, &hit);
 	igt_assert_eq(r.status, 0);
 	igt_assert(strstr(r.out, "verify   SRC and DST ranges match\n"));
 
-	got = file_dup(DST_FILE, 0, len);
-	check_bytes(got, data, len, "DST itself");
+	got = p2p_file_dup(DST_FILE, 0, len);
+	p2p_check_bytes(got, data, len, "DST itself");
 	free(got);
 	free(data);
 	unlink(SRC_FILE);
@@ -1105,7 +895,7 @@ static void test_usage_errors(void)
 		{ "copy a b --via-fd three",
 		  "'three' is not a file descriptor number" },
 	};
-	struct result r;
+	struct p2p_result r = { };
 	char msg[512];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1131,9 +921,10 @@ static void test_bad_objects(struct env *e)
 		.size = MiB,
 		.fd_flags = O_RDONLY,	/* inherited by p2pctl, read-only */
 	};
+	struct p2p_spawn stdin_src = P2P_SPAWN_DEFAULT;
 	char msg[PATH_MAX + 1024], node[PATH_MAX];
 	uint8_t page[8192];
-	struct result r;
+	struct p2p_result r = { };
 	int dev;
 
 	memset(page, 0x5a, sizeof(page));
@@ -1222,7 +1013,11 @@ static void test_bad_objects(struct env *e)
 	run(&r, "copy %s %s --via-fd 987", SRC_FILE, DST_FILE);
 	expect_fail(&r, 1, "p2pctl: copy: fd 987: Bad file descriptor "
 		    "(EBADF)");
-	run(&r, "copy %s %s --via-fd 0 <%s", SRC_FILE, DST_FILE, SRC_FILE);
+	stdin_src.stdin_fd = open(SRC_FILE, O_RDONLY | O_CLOEXEC);
+	igt_assert_fd(stdin_src.stdin_fd);
+	p2pctl_runf(&r, &stdin_src, "copy %s %s --via-fd 0", SRC_FILE,
+		    DST_FILE);
+	close(stdin_src.stdin_fd);
 	expect_fail(&r, 1, "p2pctl: copy: fd 0 is not a dma-buf: Invalid "
 		    "argument (EINVAL)");
 	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
@@ -1286,7 +1081,7 @@ static void test_failed_io(struct env *e)
 	const char *dst = MNT_DIR "/dst";
 	uint8_t page[4096], *want, *old;
 	char msg[1024];
-	struct result r;
+	struct p2p_result r = { };
 	struct stat st;
 	int one = 1, zero = 0;
 
@@ -1309,15 +1104,16 @@ static void test_failed_io(struct env *e)
 	/* ...by permissions, for a user without them... */
 	write_file(DST_FILE, page, sizeof(page));
 	igt_assert_eq(chmod(DST_FILE, 0444), 0);
-	run_as(&r, "setpriv --reuid=65534 --regid=65534 --clear-groups",
-	       "copy %s %s --via %s", SRC_FILE, DST_FILE, e->m.vram.addr);
+	p2p_runf(&r, NULL, "setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "%s copy %s %s --via %s", p2pctl_path, SRC_FILE, DST_FILE,
+		 e->m.vram.addr);
 	snprintf(msg, sizeof(msg), "p2pctl: copy: open DST %s for writing: "
 		 "Permission denied (EACCES)", DST_FILE);
 	expect_fail(&r, 1, msg);
 	unlink(DST_FILE);
 
 	/* ...and by a read-only block device, at the first write. */
-	old = file_dup(cmb->image, WRITE_SLICE, MiB);
+	old = p2p_file_dup(cmb->image, WRITE_SLICE, MiB);
 	ro_fd = open(cmb->dev, O_RDONLY | O_CLOEXEC);
 	igt_assert_fd(ro_fd);
 	igt_install_exit_handler(writable_on_exit);
@@ -1354,7 +1150,7 @@ static void test_failed_io(struct env *e)
 	snprintf(msg, sizeof(msg), " of 16M) copied; DST holds SRC's bytes up "
 		 "to DST offset %lld only\n", (long long)st.st_size);
 	igt_assert_f(strstr(r.err, msg), "no '%s' in %s\n", msg, r.err);
-	want = file_dup(peer->image, 0, st.st_size);
+	want = p2p_file_dup(peer->image, 0, st.st_size);
 	check_file(dst, 0, want, st.st_size, "what was copied before ENOSPC");
 	free(want);
 	umount_tmpfs();
@@ -1367,15 +1163,15 @@ static void test_failed_io(struct env *e)
 
 static void test_no_progress_without_tty(struct env *e)
 {
-	struct result r;
-	struct json j;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
 
 	write_file(DST_FILE, (const uint8_t *)"", 0);
 	run(&r, SLOW_COPY, e->nvme[PEER].dev, DST_FILE, e->m.vram.addr);
 	expect_ok(&r);		/* stderr, a file, stays empty */
-	json_parse(&j, r.out);
+	p2p_json_parse(&j, r.out);
 	igt_info("the copy took %s s with stderr a file\n",
-		 jget(&j, "seconds"));
+		 p2p_json_text(&j, "seconds"));
 	igt_assert_f(!strchr(r.out, '\r') && !strchr(r.out, '\033'),
 		     "terminal control characters in stdout\n");
 	unlink(DST_FILE);
@@ -1383,49 +1179,33 @@ static void test_no_progress_without_tty(struct env *e)
 
 static void test_progress_on_tty(struct env *e)
 {
-	char cmd[PATH_MAX + 512], tty[8192];
-	int master, slave, status;
+	struct p2p_spawn to_tty = P2P_SPAWN_DEFAULT;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
+	char tty[8192];
+	int master, slave;
+	struct p2p_proc p;
 	size_t got = 0;
-	struct json j;
 	double secs;
-	pid_t pid;
 	ssize_t n;
-	FILE *f;
 
 	write_file(DST_FILE, (const uint8_t *)"", 0);
-	igt_assert_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
-	snprintf(cmd, sizeof(cmd), "exec %s " SLOW_COPY " >/tmp/p2pctl-copy-out",
-		 p2pctl, e->nvme[PEER].dev, DST_FILE, e->m.vram.addr);
-	pid = fork();
-	igt_assert(pid >= 0);
-	if (!pid) {
-		dup2(slave, 2);
-		close(master);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	p2p_pty_open(&master, &slave);
+	to_tty.stderr_fd = slave;
+	p2pctl_spawnf(&p, &to_tty, SLOW_COPY, e->nvme[PEER].dev, DST_FILE,
+		      e->m.vram.addr);
 	close(slave);
 	/* Until the last writer closes the terminal: EIO. */
 	while ((n = read(master, tty + got, sizeof(tty) - 1 - got)) > 0)
 		got += n;
 	tty[got] = '\0';
 	close(master);
-	igt_assert_eq(waitpid(pid, &status, 0), pid);
-	igt_assert_f(WIFEXITED(status) && !WEXITSTATUS(status),
-		     "status %#x; terminal: %s\n", status, tty);
+	p2p_collect(&p, &r);
+	igt_assert_f(r.status == 0, "status %d; terminal: %s\n", r.status,
+		     tty);
 
-	f = fopen("/tmp/p2pctl-copy-out", "re");
-	igt_assert(f);
-	{
-		static char out[16384];
-		size_t len = fread(out, 1, sizeof(out) - 1, f);
-
-		out[len] = '\0';
-		json_parse(&j, out);
-	}
-	fclose(f);
-	unlink("/tmp/p2pctl-copy-out");
-	secs = jdouble(&j, "seconds");
+	p2p_json_parse(&j, r.out);
+	secs = p2p_json_double(&j, "seconds");
 	igt_info("the copy took %.2f s; %zu bytes on the terminal\n", secs,
 		 got);
 	if (secs < 0.9) {
@@ -1447,7 +1227,7 @@ igt_main
 
 	igt_fixture {
 		p2p_machine_load(&e.m);
-		find_p2pctl();
+		p2pctl_find();
 		igt_require_f(!system("python3 -c '' 2>/dev/null"),
 			      "no python3 to parse --json\n");
 		for (int i = 0; i < 3; i++)

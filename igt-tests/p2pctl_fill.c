@@ -19,10 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -36,7 +34,10 @@
 #include <linux/udmabuf.h>
 
 #include "igt.h"
+#include "p2p_buffer.h"
+#include "p2p_bytes.h"
 #include "p2p_topology.h"
+#include "p2pctl_run.h"
 
 IGT_TEST_DESCRIPTION("p2pctl fill, dump and verify write and read the "
 		     "bytes that are really in the buffer, on dma-buf-p2p's "
@@ -44,25 +45,6 @@ IGT_TEST_DESCRIPTION("p2pctl fill, dump and verify write and read the "
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)
-#define MAX_CHUNKS 64
-
-static char p2pctl[PATH_MAX];
-
-/* p2pctl sits in the build tree next to this test's directory. */
-static void find_p2pctl(void)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	igt_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
-			    "%s/../userspace/p2pctl/p2pctl", self) <
-		   (int)sizeof(p2pctl));
-	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
-}
 
 /*
  * The documented pattern: byte X % 8 (little-endian) of
@@ -82,92 +64,8 @@ static uint8_t pattern_byte(uint64_t seed, uint64_t x)
 	return splitmix64_output(seed, x / 8) >> (8 * (x % 8));
 }
 
-/* What p2pctl printed and how it exited. */
-struct result {
-	int status;
-	char *out;		/* NUL-terminated; out_len bytes before it */
-	size_t out_len;
-	char err[4096];
-};
-
-static void read_all(int fd, char *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, buf + done, len - done, done);
-		igt_assert_f(n > 0, "reading p2pctl's output: %m\n");
-		done += n;
-	}
-	buf[len] = '\0';
-}
-
-/*
- * Runs p2pctl with the arguments in @fmt (split at spaces), its stdout to
- * @out_fd or captured: the exit status.  p2pctl inherits the test's fds
- * that are not close-on-exec.
- */
-__attribute__((format(printf, 3, 4)))
-static int run_to(struct result *res, int out_fd, const char *fmt, ...)
-{
-	char line[1024], args[1024], *argv[32], *save = NULL;
-	int argc = 0, out, err, status;
-	size_t err_len;
-	va_list ap;
-	pid_t pid;
-
-	va_start(ap, fmt);
-	igt_assert(vsnprintf(args, sizeof(args), fmt, ap) < (int)sizeof(args));
-	va_end(ap);
-	strcpy(line, args);
-	argv[argc++] = p2pctl;
-	for (char *t = strtok_r(args, " ", &save); t;
-	     t = strtok_r(NULL, " ", &save)) {
-		igt_assert(argc < 31);
-		argv[argc++] = t;
-	}
-	argv[argc] = NULL;
-
-	out = memfd_create("p2pctl-stdout", MFD_CLOEXEC);
-	err = memfd_create("p2pctl-stderr", MFD_CLOEXEC);
-	igt_assert_fd(out);
-	igt_assert_fd(err);
-	pid = fork();
-	igt_assert(pid >= 0);
-	if (!pid) {
-		if (dup2(out_fd >= 0 ? out_fd : out, STDOUT_FILENO) < 0 ||
-		    dup2(err, STDERR_FILENO) < 0)
-			_exit(126);
-		execv(p2pctl, argv);
-		_exit(127);
-	}
-	igt_assert_eq(waitpid(pid, &status, 0), pid);
-
-	free(res->out);
-	res->out_len = lseek(out, 0, SEEK_END);
-	res->out = malloc(res->out_len + 1);
-	igt_assert(res->out);
-	read_all(out, res->out, res->out_len);
-	err_len = lseek(err, 0, SEEK_END);
-	igt_assert_f(err_len < sizeof(res->err), "%zu bytes on stderr\n",
-		     err_len);
-	read_all(err, res->err, err_len);
-	close(out);
-	close(err);
-
-	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	igt_debug("p2pctl %s -> %d\nstdout (%zu bytes): %.*s\nstderr: %s\n",
-		  line, res->status, res->out_len,
-		  strlen(res->out) == res->out_len ? 2048 : 0, res->out,
-		  res->err);
-	igt_assert_f(WIFEXITED(status), "p2pctl died: status %#x\n", status);
-	igt_assert_f(res->status != 126 && res->status != 127,
-		     "could not run %s\n", p2pctl);
-	return res->status;
-}
-
-#define run(res, ...) run_to(res, -1, __VA_ARGS__)
+/* p2pctl ARGS (split at spaces), its stdout captured: the exit status. */
+#define run(res, ...) p2pctl_runf(res, NULL, __VA_ARGS__)
 
 /* p2pctl succeeded and said nothing on stderr. */
 #define run_ok(res, ...) do { \
@@ -175,14 +73,15 @@ static int run_to(struct result *res, int out_fd, const char *fmt, ...)
 	igt_assert_f(!(res)->err[0], "stderr: %s\n", (res)->err); \
 } while (0)
 
-static void expect_stderr(const struct result *res, const char *want)
+static void expect_stderr(const struct p2p_result *res, const char *want)
 {
 	igt_assert_f(strstr(res->err, want), "stderr lacks '%s': %s\n", want,
 		     res->err);
 }
 
 /* Failed with @status, printed nothing, and said @want (and @want2). */
-static void expect_fail(const struct result *res, int status, const char *want,
+static void expect_fail(const struct p2p_result *res, int status,
+			const char *want,
 			const char *want2)
 {
 	igt_assert_f(res->status == status, "exit %d, expected %d; stderr: %s\n",
@@ -197,7 +96,7 @@ static void expect_fail(const struct result *res, int status, const char *want,
 		     "not one 'p2pctl: ' line: %s\n", res->err);
 }
 
-static void expect_stdout(const struct result *res, const char *want)
+static void expect_stdout(const struct p2p_result *res, const char *want)
 {
 	igt_assert_f(strstr(res->out, want), "stdout lacks '%s': %s\n", want,
 		     res->out);
@@ -219,13 +118,6 @@ struct buf {
 static void inheritable(int fd)
 {
 	igt_assert_eq(fcntl(fd, F_SETFD, 0), 0);
-}
-
-static void cpu_sync(int fd, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-
-	do_ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
 /* Sets up @b around @fd: mapped, inheritable, modelled as zeros. */
@@ -255,14 +147,9 @@ static void buf_fini(struct buf *b)
 static void vram_buf(struct buf *b, int dev, const struct p2p_machine *m,
 		     size_t size)
 {
-	struct dma_buf_p2p_alloc a = {
-		.provider = m->vram.id,
-		.size = size,
-		.fd_flags = O_RDWR,	/* no O_CLOEXEC: p2pctl inherits it */
-	};
-
-	do_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
-	buf_init(b, "VRAM buffer", a.fd, size);
+	/* No O_CLOEXEC: p2pctl inherits it. */
+	buf_init(b, "VRAM buffer", p2p_alloc(dev, &m->vram, size, O_RDWR),
+		 size);
 	b->vram = true;
 	/* New buffers come cleared. */
 	for (size_t i = 0; i < size; i++)
@@ -279,53 +166,32 @@ static void model_pattern(struct buf *b, uint64_t seed, size_t off, size_t len)
 /* The test's own write through its mapping, in a CPU access. */
 static void poke(struct buf *b, size_t off, const void *data, size_t len)
 {
-	cpu_sync(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	memcpy(b->map + off, data, len);
-	cpu_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+	p2p_cpu_access(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	memcpy(b->model + off, data, len);
 }
 
 static void compare(const uint8_t *got, const uint8_t *want, size_t len,
 		    const char *what, const char *where)
 {
-	if (!memcmp(got, want, len))
-		return;
-	for (size_t i = 0; i < len; i++)
-		igt_assert_f(got[i] == want[i],
-			     "%s, %s: byte %#zx is %#04x, expected %#04x\n",
-			     what, where, i, got[i], want[i]);
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s, %s", what, where);
+	p2p_check_bytes(got, want, len, msg);
 }
 
 /* The bytes at the buffer's chunks in the host file behind the BAR. */
 static void check_vram_file(const struct p2p_machine *m, int dev,
 			    const struct buf *b)
 {
-	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
-	struct dma_buf_p2p_query q = {
-		.fd = b->fd,
-		.chunks = (uintptr_t)chunks,
-		.nr_chunks = MAX_CHUNKS,
-	};
-	uint8_t *got = malloc(b->size);
-	uint64_t done = 0;
-	int file;
+	struct p2p_query q;
+	uint8_t *got;
 
-	igt_assert(got);
-	do_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q);
-	igt_assert_eq_u32(q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
-	igt_assert(q.nr_chunks > 0 && q.nr_chunks <= MAX_CHUNKS);
-	file = open(m->vram_file, O_RDONLY | O_CLOEXEC);
-	igt_assert_fd(file);
-	for (uint32_t i = 0; i < q.nr_chunks; i++) {
-		igt_assert(chunks[i].bar_offset + chunks[i].size <= m->vram_size);
-		igt_assert(done + chunks[i].size <= b->size);
-		igt_assert_eq(pread(file, got + done, chunks[i].size,
-				    chunks[i].bar_offset),
-			      (ssize_t)chunks[i].size);
-		done += chunks[i].size;
-	}
-	close(file);
-	igt_assert_eq_u64(done, b->size);
+	p2p_query(dev, b->fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u64(q.q.size, b->size);
+	got = p2p_vram_dup(m, &q, b->size);
 	compare(got, b->model, b->size, b->what, "host VRAM file");
 	free(got);
 }
@@ -333,9 +199,9 @@ static void check_vram_file(const struct p2p_machine *m, int dev,
 /* The buffer holds what the model says, wherever the test can look. */
 static void check_buf(const struct p2p_machine *m, int dev, const struct buf *b)
 {
-	cpu_sync(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	compare(b->map, b->model, b->size, b->what, "the test's mmap");
-	cpu_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	if (b->vram)
 		check_vram_file(m, dev, b);
 	if (b->alt)
@@ -360,7 +226,7 @@ static void test_reference_values(const struct p2p_machine *m, int dev)
 		9817491932198370423ull, 4593380528125082431ull,
 		16408922859458223821ull,
 	};
-	struct result res = { };
+	struct p2p_result res = { };
 	struct buf b;
 
 	/* The test's own rendering of the documented function first. */
@@ -371,12 +237,12 @@ static void test_reference_values(const struct p2p_machine *m, int dev)
 	vram_buf(&b, dev, m, 64 * KiB);
 	run_ok(&res, "fill %d --seed 1234567", b.fd);
 	igt_assert_f(!res.out_len, "fill printed: %s\n", res.out);
-	cpu_sync(b.fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(b.fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 	for (unsigned int i = 0; i < 5; i++)
 		for (unsigned int j = 0; j < 8; j++)
 			igt_assert_eq_u32(b.map[8 * i + j],
 					  (uint8_t)(ref[i] >> (8 * j)));
-	cpu_sync(b.fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	p2p_cpu_access(b.fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	model_pattern(&b, 1234567, 0, b.size);
 	check_buf(m, dev, &b);
 
@@ -386,13 +252,13 @@ static void test_reference_values(const struct p2p_machine *m, int dev)
 	igt_assert_f(!strcmp(res.out,
 			     "00000000  af cd 1d 7b 39 a8 20 e2  f4 65 b9 a1 6a 9e 78 6e  |...{9. ..e..j.xn|\n"
 			     "00000010\n"), "dump: %s\n", res.out);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_fill_vram(const struct p2p_machine *m, int dev)
 {
-	struct result res = { };
+	struct p2p_result res = { };
 	struct buf b;
 
 	vram_buf(&b, dev, m, 4 * MiB);
@@ -408,13 +274,13 @@ static void test_fill_vram(const struct p2p_machine *m, int dev)
 	run_ok(&res, "fill %d --zero", b.fd);
 	memset(b.model, 0, b.size);
 	check_buf(m, dev, &b);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_fill_sub_range(const struct p2p_machine *m, int dev)
 {
-	struct result res = { };
+	struct p2p_result res = { };
 	struct buf b;
 
 	vram_buf(&b, dev, m, 1 * MiB);
@@ -447,12 +313,12 @@ static void test_fill_sub_range(const struct p2p_machine *m, int dev)
 	run_ok(&res, "verify %d --offset 0xfffff --seed 0xd", b.fd);
 	igt_assert_eq(run(&res, "verify %d --offset 768K --seed 0xe", b.fd), 1);
 	igt_assert_eq(run(&res, "verify %d --seed 0xa", b.fd), 1);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 /* verify failed, reporting @first with the model's byte as the actual one. */
-static void expect_mismatch(const struct result *res, const struct buf *b,
+static void expect_mismatch(const struct p2p_result *res, const struct buf *b,
 			    uint64_t off, uint64_t len, uint8_t want_first,
 			    uint64_t first, uint64_t count, const char *source)
 {
@@ -494,7 +360,7 @@ static uint64_t first_diff(const struct buf *b, uint64_t seed, uint64_t off,
 static void test_verify_seed(const struct p2p_machine *m, int dev)
 {
 	const uint64_t bad = 0x12345;
-	struct result res = { };
+	struct p2p_result res = { };
 	uint64_t first, count;
 	char want[160];
 	uint8_t byte;
@@ -548,7 +414,7 @@ static void test_verify_seed(const struct p2p_machine *m, int dev)
 	    b.fd);
 	expect_mismatch(&res, &b, 0x12000, 0x346, pattern_byte(0x77, bad), bad,
 			1, "seed 0x77");
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
@@ -570,7 +436,7 @@ static void write_all(int fd, const void *buf, size_t len, off_t off)
 static void test_verify_file(const struct p2p_machine *m, int dev)
 {
 	const size_t junk = 100;
-	struct result res = { };
+	struct p2p_result res = { };
 	char path[64];
 	uint8_t byte;
 	struct buf b;
@@ -628,14 +494,14 @@ static void test_verify_file(const struct p2p_machine *m, int dev)
 		    "(ENOENT)");
 	close(file);
 	unlink(path);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_dump(const struct p2p_machine *m, int dev)
 {
 	static const char hello[] = "Hello, P2P!";
-	struct result res = { };
+	struct p2p_result res = { };
 	struct buf b;
 
 	vram_buf(&b, dev, m, 8 * KiB);
@@ -675,13 +541,13 @@ static void test_dump(const struct p2p_machine *m, int dev)
 		"*\n"
 		"00001ff0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 7e 00  |..............~.|\n"
 		"00002000\n"), "dump: %s\n", res.out);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_dump_raw(const struct p2p_machine *m, int dev)
 {
-	struct result res = { };
+	struct p2p_result res = { };
 	struct buf b;
 
 	vram_buf(&b, dev, m, 1 * MiB);
@@ -699,45 +565,43 @@ static void test_dump_raw(const struct p2p_machine *m, int dev)
 	compare((uint8_t *)res.out, b.model + 0x3003, 0x10001, b.what,
 		"dump --raw of a range");
 	check_buf(m, dev, &b);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_dump_raw_tty(const struct p2p_machine *m, int dev)
 {
-	struct result res = { };
+	struct p2p_spawn to_tty = P2P_SPAWN_DEFAULT;
+	struct p2p_result res = { };
 	struct pollfd pfd;
 	int master, slave;
 	struct buf b;
 
-	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	igt_require_f(master >= 0, "no pseudo-terminal: %m\n");
-	igt_require(!grantpt(master) && !unlockpt(master));
-	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	igt_require_f(slave >= 0, "cannot open %s: %m\n", ptsname(master));
-	igt_assert(isatty(slave));
+	p2p_pty_open(&master, &slave);
+	to_tty.stdout_fd = slave;
 
 	vram_buf(&b, dev, m, 64 * KiB);
-	run_to(&res, slave, "dump %d --raw", b.fd);
+	p2pctl_runf(&res, &to_tty, "dump %d --raw", b.fd);
 	expect_fail(&res, 2, "p2pctl: dump: --raw writes binary: redirect stdout",
 		    "(see 'p2pctl dump --help')");
 	pfd = (struct pollfd){ .fd = master, .events = POLLIN };
 	igt_assert_eq(poll(&pfd, 1, 100), 0);
 
 	/* The hexdump is fine on a terminal. */
-	igt_assert_eq(run_to(&res, slave, "dump %d --length 16", b.fd), 0);
+	igt_assert_eq(p2pctl_runf(&res, &to_tty, "dump %d --length 16", b.fd),
+		      0);
 	igt_assert_eq(poll(&pfd, 1, 1000), 1);
 
 	close(slave);
 	close(master);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 static void test_pid_fd(const struct p2p_machine *m, int dev)
 {
 	const int target = 77;
-	struct result res = { };
+	struct p2p_result res = { };
 	int ready[2], status;
 	pid_t child, gone;
 	char c, want[64];
@@ -793,14 +657,14 @@ static void test_pid_fd(const struct p2p_machine *m, int dev)
 
 	kill(child, SIGKILL);
 	igt_assert_eq(waitpid(child, &status, 0), child);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
 /* fill, verify and dump --raw on another exporter's buffer. */
 static void exercise(const struct p2p_machine *m, int dev, struct buf *b)
 {
-	struct result res = { };
+	struct p2p_result res = { };
 	uint64_t first, count;
 
 	run_ok(&res, "fill %d --seed 0x1234", b->fd);
@@ -824,7 +688,7 @@ static void exercise(const struct p2p_machine *m, int dev, struct buf *b)
 	run_ok(&res, "dump %d --raw", b->fd);
 	igt_assert_eq_u64(res.out_len, b->size);
 	compare((uint8_t *)res.out, b->model, b->size, b->what, "dump --raw");
-	free(res.out);
+	p2p_result_fini(&res);
 }
 
 static void test_udmabuf(const struct p2p_machine *m, int dev)
@@ -908,7 +772,7 @@ static void test_errors(const struct p2p_machine *m, int dev)
 		.size = 4096,
 		.fd_flags = O_RDONLY,
 	};
-	struct result res = { };
+	struct p2p_result res = { };
 	char want[256];
 	int memfd, pipes[2], nfd;
 	struct buf b;
@@ -1034,7 +898,7 @@ static void test_errors(const struct p2p_machine *m, int dev)
 
 	/* Nothing above touched the buffer. */
 	check_buf(m, dev, &b);
-	free(res.out);
+	p2p_result_fini(&res);
 	buf_fini(&b);
 }
 
@@ -1045,7 +909,7 @@ igt_main
 
 	igt_fixture {
 		p2p_machine_load(&m);
-		find_p2pctl();
+		p2pctl_find();
 		dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
 		igt_assert_f(dev >= 0, "cannot open /dev/dma-buf-p2p: %m\n");
 	}

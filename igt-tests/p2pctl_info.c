@@ -9,10 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,181 +23,23 @@
 #include <linux/blk-dmabuf.h>
 
 #include "igt.h"
+#include "p2p_buffer.h"
+#include "p2p_bytes.h"
+#include "p2p_json.h"
 #include "p2p_topology.h"
+#include "p2pctl_run.h"
 
 IGT_TEST_DESCRIPTION("p2pctl info, migrate and stats report what the kernel "
 		     "knows of a buffer and its counters, move buffers with "
 		     "their data, and fail with the documented status and "
 		     "message.");
 
-#define MAX_CHUNKS	256
-#define MAX_ATTACH	16
 #define DEBUGFS		"/sys/kernel/debug"
 
-static char p2pctl[PATH_MAX];
+/* ---- arguments ---- */
 
-struct result {
-	int status;		/* exit status; 128 + N for signal N */
-	char out[64 << 10];
-	char err[16 << 10];
-};
-
-struct proc {
-	pid_t pid;
-	int out, err;
-};
-
-struct query {
-	struct dma_buf_p2p_query q;
-	struct dma_buf_p2p_attach_info att[MAX_ATTACH];
-	struct dma_buf_p2p_chunk_info chunks[MAX_CHUNKS];
-};
-
-static const char flatten_py[] =
-	"import json, sys\n"
-	"def pairs(kv):\n"
-	"    d = {}\n"
-	"    for k, v in kv:\n"
-	"        if k in d:\n"
-	"            sys.exit('duplicate key ' + k)\n"
-	"        d[k] = v\n"
-	"    return d\n"
-	"def walk(path, v):\n"
-	"    if isinstance(v, dict):\n"
-	"        print('%s={%d}' % (path, len(v)))\n"
-	"        for k, x in v.items():\n"
-	"            walk(path + '.' + k if path else k, x)\n"
-	"    elif isinstance(v, list):\n"
-	"        print('%s=[%d]' % (path, len(v)))\n"
-	"        for i, x in enumerate(v):\n"
-	"            walk('%s.%d' % (path, i), x)\n"
-	"    else:\n"
-	"        print('%s=%s' % (path, json.dumps(v)))\n"
-	"d = json.loads(sys.stdin.read(), object_pairs_hook=pairs)\n"
-	"if not isinstance(d, dict):\n"
-	"    sys.exit('not a JSON object')\n"
-	"walk('', d)\n";
-
-/* ---- running p2pctl ---- */
-
-static void find_p2pctl(void)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	igt_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
-			    "%s/../userspace/p2pctl/p2pctl", self) <
-		   (int)sizeof(p2pctl));
-	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
-}
-
-static int child_stdin = -1;
-/* Runs in the child before exec (e.g. to leave debugfs behind). */
-static void (*child_setup)(void);
-
-static void spawn(struct proc *p, char *const argv[])
-{
-	int o[2], e[2];
-
-	igt_assert(!pipe2(o, O_CLOEXEC) && !pipe2(e, O_CLOEXEC));
-	fflush(stdout);
-	fflush(stderr);
-	p->pid = fork();
-	igt_assert(p->pid >= 0);
-	if (!p->pid) {
-		dup2(o[1], 1);
-		dup2(e[1], 2);
-		if (child_stdin >= 0)
-			dup2(child_stdin, 0);
-		if (child_setup)
-			child_setup();
-		execvp(argv[0], argv);
-		fprintf(stderr, "exec %s: %m\n", argv[0]);
-		_exit(126);
-	}
-	close(o[1]);
-	close(e[1]);
-	p->out = o[0];
-	p->err = e[0];
-}
-
-static void collect(struct proc *p, struct result *r)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = p->out, .events = POLLIN },
-		{ .fd = p->err, .events = POLLIN },
-	};
-	char *buf[2] = { r->out, r->err };
-	size_t cap[2] = { sizeof(r->out), sizeof(r->err) }, n[2] = { 0, 0 };
-	int open_fds = 2, status;
-
-	while (open_fds) {
-		igt_assert_f(poll(pfd, 2, 60000) > 0,
-			     "p2pctl did not finish in 60 s\n");
-		for (int i = 0; i < 2; i++) {
-			char tmp[4096];
-			ssize_t k;
-
-			if (pfd[i].fd < 0 || !pfd[i].revents)
-				continue;
-			k = read(pfd[i].fd, tmp, sizeof(tmp));
-			if (k <= 0) {
-				close(pfd[i].fd);
-				pfd[i].fd = -1;
-				open_fds--;
-				continue;
-			}
-			if ((size_t)k > cap[i] - 1 - n[i])
-				k = cap[i] - 1 - n[i];
-			memcpy(buf[i] + n[i], tmp, k);
-			n[i] += k;
-		}
-	}
-	r->out[n[0]] = '\0';
-	r->err[n[1]] = '\0';
-	while (waitpid(p->pid, &status, 0) < 0)
-		igt_assert(errno == EINTR);
-	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    128 + WTERMSIG(status);
-}
-
-#define MAX_ARGS 32
-
-/* p2pctl ARGS... (NULL-terminated); returns its exit status. */
-static int run_args(struct result *r, const char *first, ...)
-{
-	char *argv[MAX_ARGS];
-	struct proc p;
-	va_list ap;
-	int n = 0;
-
-	argv[n++] = p2pctl;
-	va_start(ap, first);
-	for (const char *a = first; a; a = va_arg(ap, const char *)) {
-		igt_assert(n < MAX_ARGS - 1);
-		argv[n++] = (char *)a;
-	}
-	va_end(ap);
-	argv[n] = NULL;
-	spawn(&p, argv);
-	collect(&p, r);
-	igt_debug("p2pctl %s ... -> %d\nstdout: %s\nstderr: %s\n", first,
-		  r->status, r->out, r->err);
-	return r->status;
-}
-
-#define run(r, ...) run_args(r, __VA_ARGS__, NULL)
-
-static void expect_err(const struct result *r, const char *want)
-{
-	igt_assert_f(!strcmp(r->err, want), "stderr '%s', expected '%s'\n",
-		     r->err, want);
-	igt_assert_f(!r->out[0], "output on failure: '%s'\n", r->out);
-}
+/* p2pctl ARGS...: its exit status. */
+#define run(r, ...) p2pctl_run(r, __VA_ARGS__)
 
 /* A number as a command-line argument; a few live at once. */
 static const char *num(long long v)
@@ -213,120 +52,7 @@ static const char *num(long long v)
 	return s;
 }
 
-/* ---- JSON, flattened by python3 into path=value lines ---- */
-
-static void json_flatten(const char *json, struct result *flat)
-{
-	char *argv[] = { "python3", "-c", (char *)flatten_py, NULL };
-	size_t len = strlen(json);
-	struct proc p;
-	int fd;
-
-	igt_assert_f(len && json[len - 1] == '\n' && !memchr(json, '\n', len - 1),
-		     "JSON output is not one line: '%s'\n", json);
-	fd = memfd_create("json", MFD_CLOEXEC);
-	igt_assert_fd(fd);
-	igt_assert_eq(write(fd, json, len), (ssize_t)len);
-	igt_assert_eq(lseek(fd, 0, SEEK_SET), 0);
-	child_stdin = fd;
-	spawn(&p, argv);
-	child_stdin = -1;
-	close(fd);
-	collect(&p, flat);
-	igt_assert_f(flat->status == 0, "not valid JSON (%s): '%s'\n",
-		     flat->err, json);
-}
-
-static const char *jget(const struct result *flat, const char *fmt, ...)
-{
-	static char value[512];
-	char key[256];
-	const char *line;
-	size_t klen;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(key, sizeof(key), fmt, ap);
-	va_end(ap);
-	klen = strlen(key);
-	for (line = flat->out; *line; line = strchr(line, '\n') + 1) {
-		if (!strncmp(line, key, klen) && line[klen] == '=') {
-			size_t n = strcspn(line + klen + 1, "\n");
-
-			igt_assert(n < sizeof(value));
-			memcpy(value, line + klen + 1, n);
-			value[n] = '\0';
-			return value;
-		}
-		if (!strchr(line, '\n'))
-			break;
-	}
-	return NULL;
-}
-
-static void jexpect(const struct result *flat, const char *want,
-		    const char *fmt, ...)
-{
-	const char *v;
-	char key[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(key, sizeof(key), fmt, ap);
-	va_end(ap);
-	v = jget(flat, "%s", key);
-	igt_assert_f(v && !strcmp(v, want), "'%s' is '%s', expected '%s'\n",
-		     key, v ? v : "(absent)", want);
-}
-
-static void jexpect_u64(const struct result *flat, uint64_t want,
-			const char *key)
-{
-	jexpect(flat, num((long long)want), "%s", key);
-}
-
 /* ---- the kernel's view ---- */
-
-static int p2p_open(void)
-{
-	int dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
-
-	igt_assert_f(dev >= 0, "cannot open /dev/dma-buf-p2p: %m\n");
-	return dev;
-}
-
-/* Without O_CLOEXEC: the p2pctl this test runs inherits it. */
-static int alloc_buf(int dev, const struct p2p_pci *provider, uint64_t size)
-{
-	struct dma_buf_p2p_alloc a = {
-		.provider = provider->id,
-		.size = size,
-		.fd_flags = O_RDWR,
-	};
-
-	igt_assert_eq(igt_ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
-	return (int)a.fd;
-}
-
-static void query(int dev, int fd, struct query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->q.fd = fd;
-	q->q.attachments = (uintptr_t)q->att;
-	q->q.nr_attachments = MAX_ATTACH;
-	q->q.chunks = (uintptr_t)q->chunks;
-	q->q.nr_chunks = MAX_CHUNKS;
-	igt_assert_eq(igt_ioctl(dev, DMA_BUF_P2P_IOC_QUERY, &q->q), 0);
-	igt_assert_lte(q->q.nr_chunks, MAX_CHUNKS);
-	igt_assert_lte(q->q.nr_attachments, MAX_ATTACH);
-}
-
-static void kernel_migrate(int dev, int fd, uint32_t placement)
-{
-	struct dma_buf_p2p_migrate mig = { .fd = fd, .placement = placement };
-
-	igt_assert_eq(igt_ioctl(dev, DMA_BUF_P2P_IOC_MIGRATE, &mig), 0);
-}
 
 static void pci_str(const struct dma_buf_p2p_pci_id *id, char *buf, size_t len)
 {
@@ -348,78 +74,83 @@ static const char *const reason_names[] = {
 };
 
 /* info --json of fd @fd (of process @pid, 0 for its own) is exactly @q. */
-static void expect_info(const struct result *flat, const struct query *q,
+static void expect_info(const struct p2p_json *flat, const struct p2p_query *q,
 			int fd, int pid)
 {
 	const struct dma_buf_p2p_query *k = &q->q;
 	char want[64];
 
-	jexpect(flat, "{9}", "");
-	jexpect_u64(flat, fd, "fd");
-	jexpect(flat, pid ? num(pid) : "null", "pid");
+	p2p_json_expect(flat, "{9}", "%s", "");
+	p2p_json_expect_u64(flat, "fd", fd);
+	p2p_json_expect(flat, pid ? num(pid) : "null", "pid");
 	pci_str(&k->provider, want, sizeof(want));
-	jexpect(flat, want, "provider");
-	jexpect_u64(flat, k->size, "size");
-	jexpect(flat, k->placement == DMA_BUF_P2P_PLACEMENT_BAR ? "\"bar\"" :
-		"\"system\"", "placement");
-	jexpect_u64(flat, k->pin_count, "pins");
+	p2p_json_expect(flat, want, "provider");
+	p2p_json_expect_u64(flat, "size", k->size);
+	p2p_json_expect(flat, k->placement == DMA_BUF_P2P_PLACEMENT_BAR ?
+			"\"bar\"" : "\"system\"", "placement");
+	p2p_json_expect_u64(flat, "pins", k->pin_count);
 
 	snprintf(want, sizeof(want), "[%u]", k->nr_attachments);
-	jexpect(flat, want, "attachments");
+	p2p_json_expect(flat, want, "attachments");
 	for (uint32_t i = 0; i < k->nr_attachments; i++) {
 		const struct dma_buf_p2p_attach_info *a = &q->att[i];
 
 		igt_assert_lt(a->mode, 3);
 		igt_assert_lt(a->reason, 4);
-		jexpect(flat, "{6}", "attachments.%u", i);
+		p2p_json_expect(flat, "{6}", "attachments.%u", i);
 		snprintf(want, sizeof(want), "\"%s\"", a->device);
-		jexpect(flat, want, "attachments.%u.device", i);
+		p2p_json_expect(flat, want, "attachments.%u.device", i);
 		if (a->pci.domain == UINT32_MAX)
 			snprintf(want, sizeof(want), "null");
 		else
 			pci_str(&a->pci, want, sizeof(want));
-		jexpect(flat, want, "attachments.%u.pci", i);
-		jexpect(flat, mode_names[a->mode], "attachments.%u.mode", i);
-		jexpect(flat, reason_names[a->reason], "attachments.%u.reason",
-			i);
-		jexpect(flat, a->flags & DMA_BUF_P2P_ATTACH_DYNAMIC ? "true" :
-			"false", "attachments.%u.dynamic", i);
-		jexpect(flat, a->flags & DMA_BUF_P2P_ATTACH_MAPPED ? "true" :
-			"false", "attachments.%u.mapped", i);
+		p2p_json_expect(flat, want, "attachments.%u.pci", i);
+		p2p_json_expect(flat, mode_names[a->mode],
+				"attachments.%u.mode", i);
+		p2p_json_expect(flat, reason_names[a->reason],
+				"attachments.%u.reason", i);
+		p2p_json_expect(flat, a->flags & DMA_BUF_P2P_ATTACH_DYNAMIC ?
+				"true" : "false", "attachments.%u.dynamic", i);
+		p2p_json_expect(flat, a->flags & DMA_BUF_P2P_ATTACH_MAPPED ?
+				"true" : "false", "attachments.%u.mapped", i);
 	}
 
 	snprintf(want, sizeof(want), "[%u]", k->nr_chunks);
-	jexpect(flat, want, "chunks");
+	p2p_json_expect(flat, want, "chunks");
 	for (uint32_t i = 0; i < k->nr_chunks; i++) {
-		jexpect(flat, num(q->chunks[i].bar_offset),
-			"chunks.%u.bar_offset", i);
-		jexpect(flat, num(q->chunks[i].size), "chunks.%u.size", i);
+		p2p_json_expect(flat, num(q->chunks[i].bar_offset),
+				"chunks.%u.bar_offset", i);
+		p2p_json_expect(flat, num(q->chunks[i].size), "chunks.%u.size",
+				i);
 	}
 
-	jexpect(flat, "{6}", "counters");
-	jexpect_u64(flat, k->migrations_to_system,
-		    "counters.migrations_to_system");
-	jexpect_u64(flat, k->migrations_to_bar, "counters.migrations_to_bar");
-	jexpect_u64(flat, k->bytes_copied, "counters.bytes_copied");
-	jexpect_u64(flat, k->maps_bus, "counters.maps_bus");
-	jexpect_u64(flat, k->maps_host_bridge, "counters.maps_host_bridge");
-	jexpect_u64(flat, k->maps_system, "counters.maps_system");
+	p2p_json_expect(flat, "{6}", "counters");
+	p2p_json_expect_u64(flat, "counters.migrations_to_system",
+			    k->migrations_to_system);
+	p2p_json_expect_u64(flat, "counters.migrations_to_bar",
+			    k->migrations_to_bar);
+	p2p_json_expect_u64(flat, "counters.bytes_copied", k->bytes_copied);
+	p2p_json_expect_u64(flat, "counters.maps_bus", k->maps_bus);
+	p2p_json_expect_u64(flat, "counters.maps_host_bridge",
+			    k->maps_host_bridge);
+	p2p_json_expect_u64(flat, "counters.maps_system", k->maps_system);
 }
 
 /* info --json FD, QUERY right before and after (which must agree). */
 static void check_info(int dev, int fd, const char *fd_arg, const char *pid,
-		       int shown_fd, struct query *q)
+		       int shown_fd, struct p2p_query *q)
 {
-	static struct result r, flat;
-	static struct query after;
+	static struct p2p_result r;
+	static struct p2p_json flat;
+	static struct p2p_query after;
 
-	query(dev, fd, q);
+	p2p_query(dev, fd, q);
 	if (pid)
 		igt_assert_eq(run(&r, "info", "--json", "--pid", pid, "--fd",
 				  fd_arg), 0);
 	else
 		igt_assert_eq(run(&r, "info", "--json", fd_arg), 0);
-	query(dev, fd, &after);
+	p2p_query(dev, fd, &after);
 	after.q.attachments = q->q.attachments;
 	after.q.chunks = q->q.chunks;
 	igt_assert_f(!memcmp(&q->q, &after.q, sizeof(q->q)) &&
@@ -430,55 +161,8 @@ static void check_info(int dev, int fd, const char *fd_arg, const char *pid,
 		     "the buffer changed while p2pctl looked at it\n");
 	igt_assert_f(!r.err[0], "stderr: %s\n", r.err);
 	igt_info("info --json: %s", r.out);
-	json_flatten(r.out, &flat);
+	p2p_json_parse(&flat, r.out);
 	expect_info(&flat, q, shown_fd, pid ? atoi(pid) : 0);
-}
-
-static void *map_buf(int fd, size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %m\n");
-	return p;
-}
-
-static void check_pattern(const uint8_t *got, size_t size, uint64_t seed,
-			  const char *where)
-{
-	uint8_t *want = malloc(size);
-
-	igt_assert(want);
-	p2p_fill_pattern(want, size, seed);
-	for (size_t i = 0; i < size; i++)
-		igt_assert_f(got[i] == want[i],
-			     "%s: byte %zu is %#x, expected %#x\n", where, i,
-			     got[i], want[i]);
-	free(want);
-}
-
-/* The bytes at the buffer's chunks in the host file behind the BAR. */
-static void check_vram(const struct p2p_machine *m, const struct query *q,
-		       uint64_t seed)
-{
-	uint8_t *got = malloc(q->q.size);
-	uint64_t done = 0;
-	int file;
-
-	igt_assert(got);
-	igt_assert_f(q->q.nr_chunks > 0, "a BAR buffer without chunks\n");
-	file = open(m->vram_file, O_RDONLY | O_CLOEXEC);
-	igt_assert_fd(file);
-	for (uint32_t i = 0; i < q->q.nr_chunks; i++) {
-		igt_assert(done + q->chunks[i].size <= q->q.size);
-		igt_assert_eq(pread(file, got + done, q->chunks[i].size,
-				    q->chunks[i].bar_offset),
-			      (ssize_t)q->chunks[i].size);
-		done += q->chunks[i].size;
-	}
-	close(file);
-	igt_assert_eq_u64(done, q->q.size);
-	check_pattern(got, q->q.size, seed, "host VRAM file");
-	free(got);
 }
 
 /* A vgem dumb buffer's dma-buf: another exporter's. */
@@ -591,40 +275,40 @@ static void release_holder(struct holder *h)
 static void test_info_json(int dev, const struct p2p_machine *m)
 {
 	const size_t size = 6 << 20;
-	struct query q;
+	struct p2p_query q;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert(q.q.nr_chunks >= 1);
 
 	/* Counters that move, a buffer in system memory, and back. */
-	kernel_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u32(q.q.nr_chunks, 0);
-	kernel_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR);
+	p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	igt_assert_eq_u64(q.q.bytes_copied, 2 * size);
 	close(fd);
 
 	/* The NVMe CMB, the other provider. */
-	fd = alloc_buf(dev, &m->nvme[0].pci, 1 << 20);
+	fd = p2p_alloc(dev, &m->nvme[0].pci, 1 << 20, O_RDWR);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	close(fd);
 }
 
 static void test_info_text(int dev, const struct p2p_machine *m, int vgem)
 {
-	static struct result r;
+	static struct p2p_result r;
 	char want[2048], *at;
-	struct query q;
+	struct p2p_query q;
 	uint32_t handle;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, 2 << 20);
-	query(dev, fd, &q);
+	fd = p2p_alloc(dev, &m->vram, 2 << 20, O_RDWR);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq(run(&r, "info", num(fd)), 0);
 	igt_assert_f(!r.err[0], "stderr: %s\n", r.err);
 	igt_info("info:\n%s", r.out);
@@ -657,7 +341,7 @@ static void test_info_text(int dev, const struct p2p_machine *m, int vgem)
 
 	/* vgem: an attachment without PCI, in system memory, pinned. */
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq(run(&r, "info", num(fd)), 0);
 	igt_info("info:\n%s", r.out);
 	snprintf(want, sizeof(want),
@@ -687,12 +371,12 @@ static void test_info_attachments(int dev, const struct p2p_machine *m,
 				  int vgem)
 {
 	uint32_t path, dist, handle;
-	struct query q;
+	struct p2p_query q;
 	bool found = false;
 	int fd;
 
 	/* An NVMe controller that reaches the BAR, through the importer. */
-	fd = alloc_buf(dev, &m->vram, 1 << 20);
+	fd = p2p_alloc(dev, &m->vram, 1 << 20, O_RDWR);
 	nvme_read(m->nvme[1].serial, fd);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	p2p_expected_path(&m->vram, &m->nvme[1].pci, m->host_bridge_p2p,
@@ -709,7 +393,7 @@ static void test_info_attachments(int dev, const struct p2p_machine *m,
 	close(fd);
 
 	/* vgem needs pages: system memory, pinned, and why. */
-	fd = alloc_buf(dev, &m->vram, 1 << 20);
+	fd = p2p_alloc(dev, &m->vram, 1 << 20, O_RDWR);
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
 	check_info(dev, fd, num(fd), NULL, fd, &q);
 	igt_assert_eq_u32(q.q.nr_attachments, 1);
@@ -722,14 +406,14 @@ static void test_info_attachments(int dev, const struct p2p_machine *m,
 
 static void test_info_other_process(int dev, const struct p2p_machine *m)
 {
-	static struct result r;
+	static struct p2p_result r;
 	char want[256], pid[16];
 	struct holder h;
-	struct query q;
+	struct p2p_query q;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, 3 << 20);
-	kernel_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	fd = p2p_alloc(dev, &m->vram, 3 << 20, O_RDWR);
+	p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	start_holder(&h, fd, 100);
 	snprintf(pid, sizeof(pid), "%d", (int)h.pid);
 	check_info(dev, fd, "100", pid, 100, &q);
@@ -744,44 +428,44 @@ static void test_info_other_process(int dev, const struct p2p_machine *m)
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd 101 of process %s (/dev/null): not a dma-buf: Invalid argument (EINVAL)\n",
 		 pid);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	igt_assert_eq(run(&r, "info", "--pid", pid, "--fd", "102"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd 102 of process %s: Bad file descriptor (EBADF)\n",
 		 pid);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	release_holder(&h);
 
 	/* Gone now. */
 	igt_assert_eq(run(&r, "info", "--pid", pid, "--fd", "100"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: process %s: No such process (ESRCH)\n", pid);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(fd);
 }
 
 static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 {
-	static struct result r;
+	static struct p2p_result r;
 	char want[256], exp[64];
 	int null, other, closed, fd;
 
 	igt_assert_eq(run(&r, "info"), 2);
-	expect_err(&r, "p2pctl: info: missing FD (or --pid PID --fd N) (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: missing FD (or --pid PID --fd N) (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "abc"), 2);
-	expect_err(&r, "p2pctl: info: 'abc' is not a file descriptor number (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: 'abc' is not a file descriptor number (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "3", "4"), 2);
-	expect_err(&r, "p2pctl: info: unexpected argument '4' (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: unexpected argument '4' (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "--pid", "1"), 2);
-	expect_err(&r, "p2pctl: info: --pid and --fd go together (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: --pid and --fd go together (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "--fd", "3"), 2);
-	expect_err(&r, "p2pctl: info: --pid and --fd go together (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: --pid and --fd go together (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "3", "--pid", "1", "--fd", "3"), 2);
-	expect_err(&r, "p2pctl: info: give FD or --pid PID --fd N, not both (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: give FD or --pid PID --fd N, not both (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "--pid", "x1", "--fd", "3"), 2);
-	expect_err(&r, "p2pctl: info: 'x1' is not a process id (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: 'x1' is not a process id (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "--pid", "1", "--fd", "-3"), 2);
-	expect_err(&r, "p2pctl: info: '-3' is not a file descriptor number (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: '-3' is not a file descriptor number (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "--bogus"), 2);
 	igt_assert(strstr(r.err, "p2pctl: info: bad option (see 'p2pctl info --help')\n"));
 	igt_assert_eq(run(&r, "info", "--help"), 0);
@@ -794,7 +478,7 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	igt_assert_eq(run(&r, "info", num(closed)), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d: Bad file descriptor (EBADF)\n", closed);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 
 	null = open("/dev/null", O_RDONLY);
 	igt_assert_fd(null);
@@ -802,7 +486,7 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d (/dev/null): not a dma-buf: Invalid argument (EINVAL)\n",
 		 null);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(null);
 
 	other = vgem_dmabuf(vgem);
@@ -811,23 +495,23 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d: a dma-buf of %s, not of dma-buf-p2p: Operation not supported (EOPNOTSUPP)\n",
 		 other, exp);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(other);
 
 	/* A CLOEXEC fd of ours does not reach p2pctl: not open there. */
-	fd = alloc_buf(dev, &m->vram, 4096);
+	fd = p2p_alloc(dev, &m->vram, 4096, O_RDWR);
 	igt_assert_eq(fcntl(fd, F_SETFD, FD_CLOEXEC), 0);
 	igt_assert_eq(run(&r, "info", num(fd)), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d: Bad file descriptor (EBADF)\n", fd);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(fd);
 }
 
 /* ---- migrate ---- */
 
 /* "fd N: moved SIZE from A to B in X ms (RATE/s)\nplacement: B\n" */
-static void expect_moved(const struct result *r, const char *name,
+static void expect_moved(const struct p2p_result *r, const char *name,
 			 const char *size, const char *from, const char *to)
 {
 	char want[256];
@@ -851,27 +535,27 @@ static void expect_moved(const struct result *r, const char *name,
 
 static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
 {
-	static struct result r;
+	static struct p2p_result r;
 	const size_t size = 4 << 20;
 	char name[32], want[128];
-	struct query q;
+	struct p2p_query q;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR);
 	snprintf(name, sizeof(name), "fd %d", fd);
-	p = map_buf(fd, size);
+	p = p2p_map(fd, size);
 	p2p_fill_pattern(p, size, 0x1a1a);
 
 	/* To system memory: the same mapping reads the same bytes. */
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "system"), 0);
 	igt_info("migrate: %s", r.out);
 	expect_moved(&r, name, "4M", "bar", "system");
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u64(q.q.migrations_to_system, 1);
 	igt_assert_eq_u64(q.q.bytes_copied, size);
-	check_pattern(p, size, 0x1a1a, "after the move to system memory");
+	p2p_check_pattern(p, size, 0x1a1a, "after the move to system memory");
 
 	/* Again: nothing to do. */
 	igt_assert_eq(run(&r, "migrate", "--to", "system", num(fd)), 0);
@@ -879,19 +563,19 @@ static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
 		 "%s: already in system, nothing moved\nplacement: system\n",
 		 name);
 	igt_assert_f(!strcmp(r.out, want), "got '%s'\n", r.out);
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u64(q.q.migrations_to_system, 1);
 
 	/* Written in system memory; back in the BAR and its file. */
 	p2p_fill_pattern(p, size, 0x2b2b);
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar"), 0);
 	expect_moved(&r, name, "4M", "system", "bar");
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.migrations_to_bar, 1);
 	igt_assert_eq_u64(q.q.bytes_copied, 2 * size);
-	check_pattern(p, size, 0x2b2b, "after the move back to the BAR");
-	check_vram(m, &q, 0x2b2b);
+	p2p_check_pattern(p, size, 0x2b2b, "after the move back to the BAR");
+	p2p_check_vram_pattern(m, &q, 0x2b2b);
 
 	munmap(p, size);
 	close(fd);
@@ -899,16 +583,17 @@ static void test_migrate_round_trip(int dev, const struct p2p_machine *m)
 
 static void test_migrate_json_pid(int dev, const struct p2p_machine *m)
 {
-	static struct result r, flat;
+	static struct p2p_result r;
+	static struct p2p_json flat;
 	const size_t size = 2 << 20;
 	char pid[16], name[48];
 	struct holder h;
-	struct query q;
+	struct p2p_query q;
 	uint8_t *p;
 	int fd;
 
-	fd = alloc_buf(dev, &m->vram, size);
-	p = map_buf(fd, size);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR);
+	p = p2p_map(fd, size);
 	p2p_fill_pattern(p, size, 0x3c3c);
 	start_holder(&h, fd, 77);
 	snprintf(pid, sizeof(pid), "%d", (int)h.pid);
@@ -917,39 +602,41 @@ static void test_migrate_json_pid(int dev, const struct p2p_machine *m)
 	igt_assert_eq(run(&r, "migrate", "--json", "--pid", pid, "--fd", "77",
 			  "--to", "system"), 0);
 	igt_info("migrate --json: %s", r.out);
-	json_flatten(r.out, &flat);
-	jexpect(&flat, "{9}", "");
-	jexpect(&flat, "77", "fd");
-	jexpect(&flat, pid, "pid");
-	jexpect(&flat, "\"bar\"", "from");
-	jexpect(&flat, "\"system\"", "to");
-	jexpect(&flat, "\"system\"", "placement");
-	jexpect(&flat, "true", "moved");
-	jexpect_u64(&flat, size, "size");
-	igt_assert(strtod(jget(&flat, "seconds"), NULL) >= 0);
-	igt_assert(strtoull(jget(&flat, "bytes_per_second"), NULL, 10) > 0);
-	query(dev, fd, &q);
+	p2p_json_parse(&flat, r.out);
+	p2p_json_expect(&flat, "{9}", "%s", "");
+	p2p_json_expect(&flat, "77", "fd");
+	p2p_json_expect(&flat, pid, "pid");
+	p2p_json_expect(&flat, "\"bar\"", "from");
+	p2p_json_expect(&flat, "\"system\"", "to");
+	p2p_json_expect(&flat, "\"system\"", "placement");
+	p2p_json_expect(&flat, "true", "moved");
+	p2p_json_expect_u64(&flat, "size", size);
+	igt_assert(p2p_json_double(&flat, "seconds") >= 0);
+	igt_assert(strtoull(p2p_json_text(&flat, "bytes_per_second"), NULL,
+			   10) > 0);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
-	check_pattern(p, size, 0x3c3c, "moved through another process's fd");
+	p2p_check_pattern(p, size, 0x3c3c,
+			  "moved through another process's fd");
 
 	snprintf(name, sizeof(name), "fd 77 of process %s", pid);
 	igt_assert_eq(run(&r, "migrate", "--pid", pid, "--fd", "77", "--to",
 			  "bar"), 0);
 	expect_moved(&r, name, "2M", "system", "bar");
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
-	check_vram(m, &q, 0x3c3c);
+	p2p_check_vram_pattern(m, &q, 0x3c3c);
 	release_holder(&h);
 
 	/* Not moved: JSON says so. */
 	igt_assert_eq(run(&r, "migrate", "--json", num(fd), "--to", "bar"), 0);
-	json_flatten(r.out, &flat);
-	jexpect(&flat, num(fd), "fd");
-	jexpect(&flat, "null", "pid");
-	jexpect(&flat, "false", "moved");
-	jexpect(&flat, "\"bar\"", "from");
-	jexpect(&flat, "\"bar\"", "placement");
-	jexpect(&flat, "null", "bytes_per_second");
+	p2p_json_parse(&flat, r.out);
+	p2p_json_expect(&flat, num(fd), "fd");
+	p2p_json_expect(&flat, "null", "pid");
+	p2p_json_expect(&flat, "false", "moved");
+	p2p_json_expect(&flat, "\"bar\"", "from");
+	p2p_json_expect(&flat, "\"bar\"", "placement");
+	p2p_json_expect(&flat, "null", "bytes_per_second");
 
 	munmap(p, size);
 	close(fd);
@@ -958,24 +645,24 @@ static void test_migrate_json_pid(int dev, const struct p2p_machine *m)
 static void test_migrate_errors(int dev, const struct p2p_machine *m,
 				int vgem)
 {
-	static struct result r;
+	static struct p2p_result r;
 	char want[256], exp[64];
 	uint32_t handle;
-	struct query q;
+	struct p2p_query q;
 	int fd, null, other, closed;
 
-	fd = alloc_buf(dev, &m->vram, 1 << 20);
+	fd = p2p_alloc(dev, &m->vram, 1 << 20, O_RDWR);
 
 	igt_assert_eq(run(&r, "migrate", num(fd)), 2);
-	expect_err(&r, "p2pctl: migrate: missing --to bar|system (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: missing --to bar|system (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "vram"), 2);
-	expect_err(&r, "p2pctl: migrate: --to 'vram': bar or system (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: --to 'vram': bar or system (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", "--to", "bar"), 2);
-	expect_err(&r, "p2pctl: migrate: missing FD (or --pid PID --fd N) (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: missing FD (or --pid PID --fd N) (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", "x", "--to", "bar"), 2);
-	expect_err(&r, "p2pctl: migrate: 'x' is not a file descriptor number (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: 'x' is not a file descriptor number (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar", "extra"), 2);
-	expect_err(&r, "p2pctl: migrate: unexpected argument 'extra' (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: unexpected argument 'extra' (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", "--bogus"), 2);
 	igt_assert(strstr(r.err, "p2pctl: migrate: bad option (see 'p2pctl migrate --help')\n"));
 	igt_assert_eq(run(&r, "migrate", "--help"), 0);
@@ -984,13 +671,13 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 
 	/* Pinned in system memory by vgem: EBUSY, explained. */
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
-	query(dev, fd, &q);
+	p2p_query(dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d to bar: pinned, or an attached device cannot reach the BAR (%u pins, %u attachments): Device or resource busy (EBUSY)\n",
 		 fd, q.q.pin_count, q.q.nr_attachments);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar"), 0);
 
@@ -998,7 +685,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	igt_assert_eq(run(&r, "migrate", num(closed), "--to", "bar"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d: Bad file descriptor (EBADF)\n", closed);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 
 	null = open("/dev/null", O_RDONLY);
 	igt_assert_fd(null);
@@ -1006,7 +693,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d (/dev/null): not a dma-buf: Invalid argument (EINVAL)\n",
 		 null);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(null);
 
 	other = vgem_dmabuf(vgem);
@@ -1015,7 +702,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d: a dma-buf of %s, not of dma-buf-p2p: Operation not supported (EOPNOTSUPP)\n",
 		 other, exp);
-	expect_err(&r, want);
+	p2p_expect_err(&r, want);
 	close(other);
 	close(fd);
 }
@@ -1100,13 +787,13 @@ static const char *json_name(const char *name)
 }
 
 /* Index of provider @pci in stats --json. */
-static int json_provider(const struct result *flat, const char *pci)
+static int json_provider(const struct p2p_json *flat, const char *pci)
 {
 	char want[40];
 
 	snprintf(want, sizeof(want), "\"%s\"", pci);
-	for (int i = 0; jget(flat, "providers.%d", i); i++) {
-		const char *v = jget(flat, "providers.%d.pci", i);
+	for (int i = 0; p2p_json_get(flat, "providers.%d", i); i++) {
+		const char *v = p2p_json_get(flat, "providers.%d.pci", i);
 
 		if (v && !strcmp(v, want))
 			return i;
@@ -1115,32 +802,21 @@ static int json_provider(const struct result *flat, const char *pci)
 	return -1;
 }
 
-static long long json_ll(const struct result *flat, const char *fmt, ...)
-{
-	const char *v;
-	char key[128];
-	va_list ap;
+/* A counter at a path of stats --json. */
+#define json_ll(flat, ...) ((long long)p2p_json_u64(flat, __VA_ARGS__))
 
-	va_start(ap, fmt);
-	vsnprintf(key, sizeof(key), fmt, ap);
-	va_end(ap);
-	v = jget(flat, "%s", key);
-	igt_assert_f(v, "no '%s' in stats --json\n", key);
-	return strtoll(v, NULL, 10);
-}
-
-static void expect_stats(const struct result *flat, const struct stats *s)
+static void expect_stats(const struct p2p_json *flat, const struct stats *s)
 {
 	char want[32], prev[40] = "";
 
-	jexpect(flat, "{3}", "");
+	p2p_json_expect(flat, "{3}", "%s", "");
 	snprintf(want, sizeof(want), "[%d]", s->nprov);
-	jexpect(flat, want, "providers");
+	p2p_json_expect(flat, want, "providers");
 	for (int p = 0; p < s->nprov; p++) {
 		int i = json_provider(flat, s->pci[p]);
 
 		snprintf(want, sizeof(want), "{%d}", s->ncols + 1);
-		jexpect(flat, want, "providers.%d", i);
+		p2p_json_expect(flat, want, "providers.%d", i);
 		for (int c = 0; c < s->ncols; c++)
 			igt_assert_eq_u64(json_ll(flat, "providers.%d.%s", i,
 						  json_name(s->col[c])),
@@ -1148,19 +824,19 @@ static void expect_stats(const struct result *flat, const struct stats *s)
 	}
 	/* Sorted by PCI address. */
 	for (int i = 0; i < s->nprov; i++) {
-		const char *v = jget(flat, "providers.%d.pci", i);
+		const char *v = p2p_json_get(flat, "providers.%d.pci", i);
 
 		igt_assert(v);
 		igt_assert_f(strcmp(prev, v) < 0, "%s before %s\n", prev, v);
 		snprintf(prev, sizeof(prev), "%s", v);
 	}
 	snprintf(want, sizeof(want), "{%d}", s->imp.n);
-	jexpect(flat, want, "import");
+	p2p_json_expect(flat, want, "import");
 	for (int k = 0; k < s->imp.n; k++)
 		igt_assert_eq_u64(json_ll(flat, "import.%s", s->imp.key[k]),
 				  s->imp.val[k]);
 	snprintf(want, sizeof(want), "{%d}", s->blk.n);
-	jexpect(flat, want, "block");
+	p2p_json_expect(flat, want, "block");
 	for (int k = 0; k < s->blk.n; k++)
 		igt_assert_eq_u64(json_ll(flat, "block.%s", s->blk.key[k]),
 				  s->blk.val[k]);
@@ -1170,7 +846,7 @@ static void expect_stats(const struct result *flat, const struct stats *s)
  * stats (--json when @json) while the counters stand still, and debugfs
  * as it was meanwhile: imports of closed buffers end a second late.
  */
-static void stable_stats(struct result *r, bool json, struct stats *s)
+static void stable_stats(struct p2p_result *r, bool json, struct stats *s)
 {
 	static struct stats after;
 
@@ -1232,7 +908,8 @@ static const char *section(const char *out, const char *title)
 
 static void test_stats(int dev, const struct p2p_machine *m)
 {
-	static struct result r, before, after;
+	static struct p2p_result r;
+	static struct p2p_json before, after;
 	static struct stats s0, s1, st;
 	static const char *const prov_keys[] = {
 		"allocs", "maps-bus", "maps-host-bridge", "maps-system",
@@ -1251,18 +928,18 @@ static void test_stats(int dev, const struct p2p_machine *m)
 	int fd, i;
 
 	stable_stats(&r, true, &s0);
-	json_flatten(r.out, &before);
+	p2p_json_parse(&before, r.out);
 	expect_stats(&before, &s0);
 	/* Both providers; the documented keys, no others. */
 	igt_assert_eq(s0.ncols, 8);
 	i = json_provider(&before, m->vram.addr);
 	for (size_t k = 0; k < 8; k++)
-		igt_assert(jget(&before, "providers.%d.%s", i,
-				json_name(prov_keys[k])));
+		igt_assert(p2p_json_get(&before, "providers.%d.%s", i,
+					json_name(prov_keys[k])));
 	json_provider(&before, m->nvme[0].pci.addr);
 	for (size_t k = 0; k < 4; k++) {
-		igt_assert(jget(&before, "import.%s", imp_keys[k]));
-		igt_assert(jget(&before, "block.%s", blk_keys[k]));
+		igt_assert(p2p_json_get(&before, "import.%s", imp_keys[k]));
+		igt_assert(p2p_json_get(&before, "block.%s", blk_keys[k]));
 	}
 
 	/* The text form has the same numbers, every one of them. */
@@ -1299,12 +976,12 @@ static void test_stats(int dev, const struct p2p_machine *m)
 	}
 
 	/* An allocation, a round trip and an NVMe read move them. */
-	fd = alloc_buf(dev, &m->vram, size);
-	kernel_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
-	kernel_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR);
+	fd = p2p_alloc(dev, &m->vram, size, O_RDWR);
+	p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR);
 	nvme_read(m->nvme[1].serial, fd);
 	stable_stats(&r, true, &s1);
-	json_flatten(r.out, &after);
+	p2p_json_parse(&after, r.out);
 	expect_stats(&after, &s1);
 	i = json_provider(&after, m->vram.addr);
 	igt_assert_eq(json_ll(&after, "providers.%d.allocs", i) -
@@ -1337,10 +1014,14 @@ static void leave_debugfs(void)
 
 static void test_stats_errors(void)
 {
-	static struct result r;
+	static const struct p2p_spawn no_debugfs = {
+		.stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+		.setup = leave_debugfs,
+	};
+	static struct p2p_result r;
 
 	igt_assert_eq(run(&r, "stats", "extra"), 2);
-	expect_err(&r, "p2pctl: stats: unexpected argument 'extra' (see 'p2pctl stats --help')\n");
+	p2p_expect_err(&r, "p2pctl: stats: unexpected argument 'extra' (see 'p2pctl stats --help')\n");
 	igt_assert_eq(run(&r, "stats", "--bogus"), 2);
 	igt_assert(strstr(r.err, "p2pctl: stats: bad option (see 'p2pctl stats --help')\n"));
 	igt_assert_eq(run(&r, "stats", "--help"), 0);
@@ -1348,10 +1029,8 @@ static void test_stats_errors(void)
 	igt_assert(strstr(r.out, "JSON keys:"));
 	igt_assert(strstr(r.out, "Exit status:"));
 
-	child_setup = leave_debugfs;
-	igt_assert_eq(run(&r, "stats", "--json"), 1);
-	child_setup = NULL;
-	expect_err(&r, "p2pctl: stats: " DEBUGFS "/dma-buf-p2p/providers (is debugfs mounted and dma-buf-p2p loaded?): No such file or directory (ENOENT)\n");
+	igt_assert_eq(p2pctl_runl(&r, &no_debugfs, "stats", "--json", NULL), 1);
+	p2p_expect_err(&r, "p2pctl: stats: " DEBUGFS "/dma-buf-p2p/providers (is debugfs mounted and dma-buf-p2p loaded?): No such file or directory (ENOENT)\n");
 }
 
 igt_main
@@ -1361,8 +1040,8 @@ igt_main
 
 	igt_fixture {
 		p2p_machine_load(&m);
-		find_p2pctl();
-		dev = p2p_open();
+		p2pctl_find();
+		dev = p2p_dev_open();
 		vgem = drm_open_driver(DRIVER_VGEM);
 	}
 

@@ -4,67 +4,17 @@
  * CPU, and its error paths with their exit codes.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "igt.h"
 #include "p2p_topology.h"
+#include "p2pctl_run.h"
 
 IGT_TEST_DESCRIPTION("p2pctl list reports the providers and the reach of "
 		     "every block device as the machine has them.");
-
-static char p2pctl[PATH_MAX];
-
-/* p2pctl sits in the build tree next to this test's directory. */
-static void find_p2pctl(void)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	igt_assert(n > 0);
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	igt_assert(snprintf(p2pctl, sizeof(p2pctl),
-			    "%s/../userspace/p2pctl/p2pctl", self) <
-		   (int)sizeof(p2pctl));
-	igt_require_f(access(p2pctl, X_OK) == 0, "no p2pctl at %s\n", p2pctl);
-}
-
-/* Runs p2pctl ARGS; returns its exit status, output in @out, @err. */
-static int run(const char *args, char *out, size_t outlen, char *err,
-	       size_t errlen)
-{
-	char cmd[PATH_MAX * 2], errfile[] = "/tmp/p2pctl-err-XXXXXX";
-	size_t n;
-	FILE *f;
-	int fd, status;
-
-	fd = mkstemp(errfile);
-	igt_assert_fd(fd);
-	close(fd);
-	igt_assert(snprintf(cmd, sizeof(cmd), "%s %s 2>%s", p2pctl, args,
-			    errfile) < (int)sizeof(cmd));
-	f = popen(cmd, "r");
-	igt_assert(f);
-	n = fread(out, 1, outlen - 1, f);
-	out[n] = '\0';
-	status = pclose(f);
-	f = fopen(errfile, "re");
-	igt_assert(f);
-	n = fread(err, 1, errlen - 1, f);
-	err[n] = '\0';
-	fclose(f);
-	unlink(errfile);
-	igt_debug("p2pctl %s -> %d\nstdout: %s\nstderr: %s\n", args, status,
-		  out, err);
-	igt_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
 
 static void expect_provider(const char *json, const struct p2p_pci *pci,
 			    const char *driver, const char *bar, uint64_t size)
@@ -99,10 +49,12 @@ static void expect_reach(const char *json, const struct p2p_pci *provider,
 
 static void test_json(const struct p2p_machine *m)
 {
-	static char out[64 << 10], err[4096];
+	static struct p2p_result r;
+	const char *out;
 
-	igt_assert_eq(run("list --json", out, sizeof(out), err, sizeof(err)), 0);
-	igt_assert_f(!err[0], "unexpected stderr: %s\n", err);
+	igt_assert_eq(p2pctl_run(&r, "list", "--json"), 0);
+	igt_assert_f(!r.err[0], "unexpected stderr: %s\n", r.err);
+	out = r.out;
 
 	char cmb_bar[8];
 
@@ -119,35 +71,36 @@ static void test_json(const struct p2p_machine *m)
 
 static void test_usage_errors(void)
 {
-	static char out[4096], err[4096];
+	static struct p2p_result r;
 
-	igt_assert_eq(run("list --bogus", out, sizeof(out), err, sizeof(err)), 2);
-	igt_assert(strstr(err, "p2pctl: list: bad option"));
-	igt_assert_eq(run("list extra", out, sizeof(out), err, sizeof(err)), 2);
-	igt_assert(strstr(err, "unexpected argument 'extra'"));
-	igt_assert_eq(run("no-such-command", out, sizeof(out), err,
-			  sizeof(err)), 2);
-	igt_assert(strstr(err, "unknown command 'no-such-command'"));
-	igt_assert_eq(run("", out, sizeof(out), err, sizeof(err)), 2);
-	igt_assert_eq(run("list --help", out, sizeof(out), err, sizeof(err)), 0);
-	igt_assert(strstr(out, "usage: p2pctl list"));
-	igt_assert_eq(run("--help", out, sizeof(out), err, sizeof(err)), 0);
-	igt_assert(strstr(out, "Exit status"));
+	igt_assert_eq(p2pctl_run(&r, "list", "--bogus"), 2);
+	igt_assert(strstr(r.err, "p2pctl: list: bad option"));
+	igt_assert_eq(p2pctl_run(&r, "list", "extra"), 2);
+	igt_assert(strstr(r.err, "unexpected argument 'extra'"));
+	igt_assert_eq(p2pctl_run(&r, "no-such-command"), 2);
+	igt_assert(strstr(r.err, "unknown command 'no-such-command'"));
+	/* No command at all. */
+	igt_assert_eq(p2pctl_runl(&r, NULL, NULL), 2);
+	igt_assert_eq(p2pctl_run(&r, "list", "--help"), 0);
+	igt_assert(strstr(r.out, "usage: p2pctl list"));
+	igt_assert_eq(p2pctl_run(&r, "--help"), 0);
+	igt_assert(strstr(r.out, "Exit status"));
 }
 
 static void test_without_module(void)
 {
-	static char out[4096], err[4096];
+	static struct p2p_result r;
 	int ret;
 
 	igt_assert_eq(system("rmmod dma_buf_p2p"), 0);
-	ret = run("list", out, sizeof(out), err, sizeof(err));
+	ret = p2pctl_run(&r, "list");
 	igt_assert_eq(system("modprobe dma-buf-p2p"), 0);
 
 	igt_assert_eq(ret, 1);
-	igt_assert_f(strstr(err, "p2pctl: list: cannot open /dev/dma-buf-p2p") &&
-		     strstr(err, "(ENOENT)"), "stderr: %s\n", err);
-	igt_assert_f(!out[0], "partial output on failure: %s\n", out);
+	igt_assert_f(strstr(r.err,
+			    "p2pctl: list: cannot open /dev/dma-buf-p2p") &&
+		     strstr(r.err, "(ENOENT)"), "stderr: %s\n", r.err);
+	igt_assert_f(!r.out[0], "partial output on failure: %s\n", r.out);
 }
 
 igt_main
@@ -156,7 +109,7 @@ igt_main
 
 	igt_fixture {
 		p2p_machine_load(&m);
-		find_p2pctl();
+		p2pctl_find();
 	}
 
 	igt_describe("p2pctl list --json lists both providers with their "

@@ -396,6 +396,22 @@ void p2p_expected_path(const struct p2p_pci *provider,
 	}
 }
 
+uint32_t p2p_expected_mode(const struct p2p_pci *provider,
+			   const struct p2p_pci *device, bool host_bridge_p2p)
+{
+	uint32_t path, distance;
+
+	p2p_expected_path(provider, device, host_bridge_p2p, &path, &distance);
+	switch (path) {
+	case DMA_BUF_P2P_PATH_BUS:
+		return DMA_BUF_P2P_MODE_BUS;
+	case DMA_BUF_P2P_PATH_HOST_BRIDGE:
+		return DMA_BUF_P2P_MODE_HOST_BRIDGE;
+	default:
+		return DMA_BUF_P2P_MODE_SYSTEM;
+	}
+}
+
 uint32_t p2p_crc32(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

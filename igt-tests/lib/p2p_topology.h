@@ -99,6 +99,13 @@ void p2p_expected_path(const struct p2p_pci *provider,
 		       const struct p2p_pci *client, bool host_bridge_p2p,
 		       uint32_t *path, uint32_t *distance);
 
+/*
+ * The mode (DMA_BUF_P2P_MODE_*) the exporter should give @device for memory
+ * of @provider: the path p2p_expected_path() gives, or system memory.
+ */
+uint32_t p2p_expected_mode(const struct p2p_pci *provider,
+			   const struct p2p_pci *device, bool host_bridge_p2p);
+
 /* CRC-32 as zlib's crc32() computes it. */
 uint32_t p2p_crc32(const void *buf, size_t len);
 
