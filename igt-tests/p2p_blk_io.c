@@ -709,11 +709,6 @@ static void test_far_nvme(struct env *e)
 		igt_assert_f(strstr(entry, line), "no '%s' in debugfs\n", line);
 		check_map(fd, map, want, size, "16 MiB read from far0");
 
-		/* far0 still has it mapped and cannot reach the BAR. */
-		igt_assert_eq(__p2p_migrate(e->dev, fd,
-					    DMA_BUF_P2P_PLACEMENT_BAR),
-			      -EBUSY);
-
 		/* Cached: no new mapping, no new move. */
 		set_map(fd, map, 0x5a, size);
 		blk_rw(far, fd, 0, 0, off, size, &rw);
@@ -722,6 +717,29 @@ static void test_far_nvme(struct env *e)
 		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 		igt_assert_eq_u64(q.q.migrations_to_system, 1);
 		check_map(fd, map, want, size, "the second read from far0");
+
+		/*
+		 * far0 cannot reach the BAR but follows moves: it does not
+		 * hold the buffer back from going there on request.  Its
+		 * mapping goes, and its next read moves the buffer again.
+		 */
+		igt_assert_eq(__p2p_migrate(e->dev, fd,
+					    DMA_BUF_P2P_PLACEMENT_BAR), 0);
+		p2p_query(e->dev, fd, &q);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+		igt_assert_eq_u64(q.q.migrations_to_bar, 1);
+		att = find_attachment(&q, far->pci);
+		igt_assert(!(att->flags & DMA_BUF_P2P_ATTACH_MAPPED));
+		check_vram_file(e, fd, want, size, "far0's data moved to the BAR");
+		check_map(fd, map, want, size, "far0's data moved to the BAR");
+
+		set_map(fd, map, 0xa5, size);
+		blk_rw(far, fd, 0, 0, off, size, &rw);
+		assert_native(&rw, 1);
+		p2p_query(e->dev, fd, &q);
+		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+		igt_assert_eq_u64(q.q.migrations_to_system, 2);
+		check_map(fd, map, want, size, "a read from far0 after the move");
 	} else {
 		igt_assert_eq_u32(mode, DMA_BUF_P2P_MODE_HOST_BRIDGE);
 		igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);

@@ -12,7 +12,11 @@
  * Mapping or pinning for one that cannot moves it to SYSTEM, unless it is
  * pinned in the BAR: then that map or pin fails with -EBUSY.  It goes back
  * to the BAR only on request (DMA_BUF_P2P_IOC_MIGRATE), which is refused
- * while an attached device cannot reach the BAR.
+ * while it is pinned or a static importer that cannot reach the BAR is
+ * attached.  A dynamic importer that cannot reach it does not hold it back:
+ * it is told, and its next map moves the buffer to SYSTEM again.  Importers
+ * that cache their mappings (the importer library does) would otherwise keep
+ * a buffer out of the BAR for as long as its fd lives.
  *
  * Moves.  Under the reservation lock: wait for the importers' fences, add a
  * kernel fence for the copy, tell dynamic importers (move_notify), wait for
@@ -454,15 +458,20 @@ static void p2p_exporter_detach(struct dma_buf *dmabuf,
 	kfree(attach->priv);
 }
 
-/* Whether some attached device cannot reach the BAR. */
-static bool p2p_buffer_needs_system(struct p2p_buffer *buf)
+/*
+ * Whether some attached device cannot reach the BAR; with @static_only,
+ * some device that could not follow a move either.
+ */
+static bool p2p_buffer_needs_system(struct p2p_buffer *buf, bool static_only)
 {
 	struct dma_buf_attachment *attach;
 	struct p2p_attachment *a;
 
 	list_for_each_entry(attach, &buf->dmabuf->attachments, node) {
 		a = attach->priv;
-		if (a->mode == DMA_BUF_P2P_MODE_SYSTEM)
+		if (a->mode != DMA_BUF_P2P_MODE_SYSTEM)
+			continue;
+		if (!static_only || !dma_buf_attachment_is_dynamic(attach))
 			return true;
 	}
 	return false;
@@ -478,7 +487,7 @@ static int p2p_exporter_pin(struct dma_buf_attachment *attach)
 
 	/* Pinned, it must stay reachable by every attached device. */
 	to = p2p_required_placement(buf->placement,
-				    p2p_buffer_needs_system(buf));
+				    p2p_buffer_needs_system(buf, false));
 	ret = p2p_buffer_move(buf, to, false);
 	if (!ret)
 		buf->pin_count++;
@@ -916,8 +925,8 @@ int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
  * @placement: DMA_BUF_P2P_PLACEMENT_BAR or DMA_BUF_P2P_PLACEMENT_SYSTEM
  *
  * Context: Process context; takes the reservation lock.
- * Return: 0; -EBUSY when pinned, or when moving to the BAR while an
- * attached device cannot reach it; -ENOSPC; -ENOMEM; -ETIMEDOUT when
+ * Return: 0; -EBUSY when pinned, or when moving to the BAR while a static
+ * importer that cannot reach it is attached; -ENOSPC; -ENOMEM; -ETIMEDOUT when
  * importers do not finish their DMA in time; -EINTR.
  */
 int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
@@ -939,7 +948,7 @@ int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
 		goto out_unlock_buffers;
 	ret = p2p_move_check(buf->placement, placement, buf->pin_count,
 			     placement == DMA_BUF_P2P_PLACEMENT_BAR &&
-			     p2p_buffer_needs_system(buf));
+			     p2p_buffer_needs_system(buf, true));
 	if (ret > 0)
 		ret = p2p_buffer_move(buf, placement, false);
 	dma_resv_unlock(dmabuf->resv);

@@ -222,8 +222,11 @@ struct dma_buf_p2p_query {
  *
  * Errors: as DMA_BUF_P2P_IOC_QUERY for @fd; EINVAL for a bad @placement,
  * flags or padding; EBUSY when the buffer is pinned, or when moving to the
- * provider while an attached device cannot reach it; ENOSPC when the
- * provider has no room; ENODEV when the provider is gone.
+ * provider while a device that cannot reach it is attached and cannot
+ * follow moves (a static importer); ENOSPC when the provider has no room;
+ * ENODEV when the provider is gone.  A dynamic importer that cannot reach
+ * the provider is told of the move, and its next mapping moves the buffer
+ * back to system memory.
  */
 struct dma_buf_p2p_migrate {
 	__u32 fd;
