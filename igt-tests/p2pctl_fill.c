@@ -823,7 +823,7 @@ static void test_errors(const struct p2p_machine *m, int dev)
 	expect_fail(&res, 2, "p2pctl: dump: give FD or --pid PID --fd N, not both",
 		    NULL);
 	run(&res, "dump --pid 0 --fd 3");
-	expect_fail(&res, 2, "p2pctl: dump: bad --pid '0'", NULL);
+	expect_fail(&res, 2, "p2pctl: dump: '0' is not a process id", NULL);
 
 	/* The range against the buffer's size: 1, ERANGE. */
 	run(&res, "fill %d --offset 0x2000 --seed 1", b.fd);

@@ -451,7 +451,7 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	int null, other, closed, fd;
 
 	igt_assert_eq(run(&r, "info"), 2);
-	p2p_expect_err(&r, "p2pctl: info: missing FD (or --pid PID --fd N) (see 'p2pctl info --help')\n");
+	p2p_expect_err(&r, "p2pctl: info: no buffer: give FD or --pid PID --fd N (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "abc"), 2);
 	p2p_expect_err(&r, "p2pctl: info: 'abc' is not a file descriptor number (see 'p2pctl info --help')\n");
 	igt_assert_eq(run(&r, "info", "3", "4"), 2);
@@ -658,7 +658,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "vram"), 2);
 	p2p_expect_err(&r, "p2pctl: migrate: --to 'vram': bar or system (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", "--to", "bar"), 2);
-	p2p_expect_err(&r, "p2pctl: migrate: missing FD (or --pid PID --fd N) (see 'p2pctl migrate --help')\n");
+	p2p_expect_err(&r, "p2pctl: migrate: no buffer: give FD or --pid PID --fd N (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", "x", "--to", "bar"), 2);
 	p2p_expect_err(&r, "p2pctl: migrate: 'x' is not a file descriptor number (see 'p2pctl migrate --help')\n");
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar", "extra"), 2);
@@ -675,7 +675,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar"), 1);
 	snprintf(want, sizeof(want),
-		 "p2pctl: migrate: fd %d to bar: pinned, or an attached device cannot reach the BAR (%u pins, %u attachments): Device or resource busy (EBUSY)\n",
+		 "p2pctl: migrate: fd %d to bar: pinned, or a static importer that cannot reach the BAR is attached (%u pins, %u attachments): Device or resource busy (EBUSY)\n",
 		 fd, q.q.pin_count, q.q.nr_attachments);
 	p2p_expect_err(&r, want);
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);

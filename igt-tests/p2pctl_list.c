@@ -87,6 +87,50 @@ static void test_usage_errors(void)
 	igt_assert(strstr(r.out, "Exit status"));
 }
 
+/*
+ * Every command documents itself the same way through 'COMMAND --help'
+ * and 'help COMMAND': its usage line, examples and exit codes.
+ */
+static void test_help(void)
+{
+	static const char *const cmds[] = {
+		"list", "alloc", "connect", "info", "copy", "fill", "dump",
+		"verify", "migrate", "stats",
+	};
+	static struct p2p_result r, h;
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		igt_assert_eq(p2pctl_run(&r, cmds[i], "--help"), 0);
+		snprintf(want, sizeof(want), "usage: p2pctl %s", cmds[i]);
+		igt_assert_f(!strncmp(r.out, want, strlen(want)),
+			     "%s --help starts '%.40s'\n", cmds[i], r.out);
+		igt_assert_f(strstr(r.out, "\nExamples:\n"),
+			     "no examples in %s --help\n", cmds[i]);
+		igt_assert_f(strstr(r.out, "Exit status"),
+			     "no exit status in %s --help\n", cmds[i]);
+		igt_assert_f(!r.err[0], "%s --help: stderr %s\n", cmds[i],
+			     r.err);
+		igt_assert_eq(p2pctl_run(&h, "help", cmds[i]), 0);
+		igt_assert_f(!strcmp(r.out, h.out),
+			     "help %s differs from %s --help\n", cmds[i],
+			     cmds[i]);
+		/* The overview lists it. */
+		igt_assert_eq(p2pctl_run(&h, "help"), 0);
+		snprintf(want, sizeof(want), "\n  %-8s ", cmds[i]);
+		igt_assert_f(strstr(h.out, want), "%s not in p2pctl help\n",
+			     cmds[i]);
+	}
+
+	igt_assert_eq(p2pctl_run(&r, "help", "copy", "fill"), 2);
+	p2p_expect_err(&r, "p2pctl: help: one command at a time (see 'p2pctl --help')\n");
+	igt_assert_eq(p2pctl_run(&r, "help", "no-such-command"), 2);
+	p2p_expect_err(&r, "p2pctl: unknown command 'no-such-command' (see 'p2pctl --help')\n");
+	igt_assert_eq(p2pctl_run(&r, "--version"), 0);
+	igt_assert_f(!strncmp(r.out, "p2pctl ", 7) && strchr(r.out, '\n'),
+		     "--version printed '%s'\n", r.out);
+}
+
 static void test_without_module(void)
 {
 	static struct p2p_result r;
@@ -122,6 +166,11 @@ igt_main
 		     "--help exits 0.");
 	igt_subtest("usage-errors")
 		test_usage_errors();
+
+	igt_describe("Every command's --help, and 'help COMMAND', give its "
+		     "usage, examples and exit codes.");
+	igt_subtest("help-every-command")
+		test_help();
 
 	igt_describe("Without /dev/dma-buf-p2p, list fails with status 1, "
 		     "names the device and the errno, and prints no table.");

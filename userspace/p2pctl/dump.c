@@ -153,7 +153,7 @@ int p2pctl_dump(int argc, char **argv)
 	}
 	end = p2pctl_range_end("dump", &r);
 	if (err) {
-		p2pctl_err("dump", -err, "writing %s to stdout", r.name);
+		p2pctl_err("dump", -err, "writing %s to stdout", r.t.name);
 		return P2PCTL_EXIT_ERROR;
 	}
 	return ret ? ret : end;

@@ -21,76 +21,6 @@
 #define QUERY_ATTACH	16
 #define QUERY_CHUNKS	64
 
-static int parse_int(const char *s, long min, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > INT_MAX)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
-}
-
-int p2pctl_target_get(const char *cmd, const char *fd_arg, const char *pid_arg,
-		      const char *n_arg, struct p2pctl_target *t)
-{
-	int pid, n, fd;
-
-	if (fd_arg && (pid_arg || n_arg)) {
-		p2pctl_usage_err(cmd, "give FD or --pid PID --fd N, not both");
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (!fd_arg && !pid_arg && !n_arg) {
-		p2pctl_usage_err(cmd, "missing FD (or --pid PID --fd N)");
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (fd_arg) {
-		int ret = p2pctl_parse_fd(cmd, fd_arg, &fd);
-
-		if (ret)
-			return ret == -EINVAL ? P2PCTL_EXIT_USAGE :
-						P2PCTL_EXIT_ERROR;
-		t->fd = fd;
-		t->stolen = false;
-		t->pid = 0;
-		t->target = fd;
-		snprintf(t->name, sizeof(t->name), "fd %d", fd);
-		return P2PCTL_EXIT_OK;
-	}
-
-	if (!pid_arg || !n_arg) {
-		p2pctl_usage_err(cmd, "--pid and --fd go together");
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (parse_int(pid_arg, 1, &pid)) {
-		p2pctl_usage_err(cmd, "'%s' is not a process id", pid_arg);
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (parse_int(n_arg, 0, &n)) {
-		p2pctl_usage_err(cmd, "'%s' is not a file descriptor number",
-				 n_arg);
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (p2pctl_steal_fd(cmd, pid, n, &fd))
-		return P2PCTL_EXIT_ERROR;
-	t->fd = fd;
-	t->stolen = true;
-	t->pid = pid;
-	t->target = n;
-	snprintf(t->name, sizeof(t->name), "fd %d of process %d", n, pid);
-	return P2PCTL_EXIT_OK;
-}
-
-void p2pctl_target_put(struct p2pctl_target *t)
-{
-	if (t->stolen && t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-}
-
 int p2pctl_buf_query(int dev, int fd, struct p2pctl_buf *b)
 {
 	uint32_t max_att = QUERY_ATTACH, max_chunks = QUERY_CHUNKS;
@@ -153,29 +83,6 @@ static void fd_link(int fd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static void fd_exporter(int fd, char *buf, size_t len)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(buf, len, "another exporter");
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "exp_name:", 9)) {
-			char *name = line + 9;
-
-			name += strspn(name, " \t");
-			name[strcspn(name, "\n")] = '\0';
-			snprintf(buf, len, "%s", name);
-			break;
-		}
-	}
-	fclose(f);
-}
-
 static bool is_dma_buf(int fd)
 {
 	struct statfs st;
@@ -200,7 +107,8 @@ void p2pctl_buf_err(const char *cmd, int err, const struct p2pctl_target *t,
 			   info[0] ? info : "?");
 		break;
 	case EOPNOTSUPP:
-		fd_exporter(t->fd, info, sizeof(info));
+		if (!p2pctl_dmabuf_exporter(t->fd, info, sizeof(info)))
+			snprintf(info, sizeof(info), "another exporter");
 		p2pctl_err(cmd, err,
 			   "%s%s: a dma-buf of %s, not of dma-buf-p2p",
 			   t->name, what, info);
@@ -234,7 +142,7 @@ void p2pctl_pci_id_str(const struct dma_buf_p2p_pci_id *id, char *buf,
 			 id->bdf >> 8, (id->bdf >> 3) & 0x1f, id->bdf & 7);
 }
 
-static const char *mode_name(uint32_t mode)
+const char *p2pctl_mode_name(uint32_t mode)
 {
 	switch (mode) {
 	case DMA_BUF_P2P_MODE_SYSTEM:
@@ -248,8 +156,7 @@ static const char *mode_name(uint32_t mode)
 	}
 }
 
-/* The names debugfs uses, "none" for P2P. */
-static const char *reason_name(uint32_t reason)
+const char *p2pctl_reason_name(uint32_t reason)
 {
 	switch (reason) {
 	case DMA_BUF_P2P_REASON_NONE:
@@ -316,11 +223,12 @@ static void usage(FILE *f)
 		"                   needs ptrace access to PID)\n"
 		"  --json           one JSON object instead of tables\n"
 		"\n"
-		"Attachment modes: p2p-bus (PCI bus addresses below a common\n"
-		"switch), p2p-host-bridge (through the host bridge), system (the\n"
-		"device gets system memory; the reason says why: importer-needs-pages,\n"
-		"importer-not-pci, no-p2p-path).  BAR offsets are shown to\n"
-		"CAP_SYS_ADMIN only.\n"
+		"An attachment's mode is how that device reaches the provider's\n"
+		"BAR: p2p-bus (PCI bus addresses below a common switch),\n"
+		"p2p-host-bridge (through the host bridge), or system (it cannot;\n"
+		"the reason says why: importer-needs-pages, importer-not-pci,\n"
+		"no-p2p-path).  While the placement is system, every device DMAs\n"
+		"to system memory.  BAR offsets are shown to CAP_SYS_ADMIN only.\n"
 		"\n"
 		"JSON keys: fd, pid (null for an fd of p2pctl's own), provider,\n"
 		"size, placement (\"bar\" or \"system\"), pins, attachments (array of\n"
@@ -364,7 +272,7 @@ static void print_text(const struct p2pctl_target *t,
 
 		p2pctl_pci_id_str(&a->pci, pci, sizeof(pci));
 		printf("  %-20.32s %-13s %-16s %-21s %-7s %s\n", a->device, pci,
-		       mode_name(a->mode), reason_name(a->reason),
+		       p2pctl_mode_name(a->mode), p2pctl_reason_name(a->reason),
 		       a->flags & DMA_BUF_P2P_ATTACH_DYNAMIC ? "yes" : "no",
 		       a->flags & DMA_BUF_P2P_ATTACH_MAPPED ? "yes" : "no");
 	}
@@ -422,7 +330,7 @@ static void print_json(const struct p2pctl_target *t,
 			p2pctl_json_str(pci);
 		}
 		printf(",\"mode\":\"%s\",\"reason\":\"%s\",\"dynamic\":%s,\"mapped\":%s}",
-		       mode_name(a->mode), reason_name(a->reason),
+		       p2pctl_mode_name(a->mode), p2pctl_reason_name(a->reason),
 		       a->flags & DMA_BUF_P2P_ATTACH_DYNAMIC ? "true" : "false",
 		       a->flags & DMA_BUF_P2P_ATTACH_MAPPED ? "true" : "false");
 	}
@@ -440,33 +348,25 @@ static void print_json(const struct p2pctl_target *t,
 	       (unsigned long long)q->maps_system);
 }
 
-enum { OPT_PID = 0x100, OPT_FD };
-
 int p2pctl_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "fd", required_argument, NULL, OPT_FD },
+		P2PCTL_TARGET_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *pid_arg = NULL, *n_arg = NULL, *fd_arg = NULL;
-	struct p2pctl_target t;
+	struct p2pctl_target t = P2PCTL_TARGET_INIT;
 	struct p2pctl_buf b;
 	bool json = false;
 	int dev, c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (p2pctl_target_opt(&t, c, optarg))
+			continue;
 		switch (c) {
 		case 'j':
 			json = true;
-			break;
-		case OPT_PID:
-			pid_arg = optarg;
-			break;
-		case OPT_FD:
-			n_arg = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -476,16 +376,9 @@ int p2pctl_info(int argc, char **argv)
 			return P2PCTL_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		fd_arg = argv[optind++];
-	if (optind < argc) {
-		p2pctl_usage_err("info", "unexpected argument '%s'",
-				 argv[optind]);
-		return P2PCTL_EXIT_USAGE;
-	}
 
 	/* The fd first: the control device must not take its number. */
-	ret = p2pctl_target_get("info", fd_arg, pid_arg, n_arg, &t);
+	ret = p2pctl_target_get("info", &t, argc, argv);
 	if (ret)
 		return ret;
 	dev = p2pctl_open_dev("info");

@@ -61,7 +61,10 @@ static void usage(FILE *f)
 		"\n"
 		"  --json   one JSON object instead of tables\n"
 		"\n"
-		"Example:\n"
+		"Exit status: 0 success; 1 the control device cannot be opened\n"
+		"(dma-buf-p2p not loaded, not root) or a query failed; 2 bad usage.\n"
+		"\n"
+		"Examples:\n"
 		"  p2pctl list\n"
 		"  p2pctl list --json | python3 -m json.tool\n");
 }
@@ -146,35 +149,15 @@ static void print_json(const struct p2p_provider *prov, int nprov,
 
 int p2pctl_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	static struct p2p_provider prov[MAX_PROVIDERS];
 	static struct block_dev devs[MAX_BLOCK_DEVS];
 	static struct reach reach[MAX_PROVIDERS * MAX_BLOCK_DEVS];
-	int nprov, ndevs, nreach = 0, fd, c;
+	int nprov, ndevs, nreach = 0, fd, ret;
 	bool json = false;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return P2PCTL_EXIT_OK;
-		default:
-			p2pctl_usage_err("list", "bad option");
-			return P2PCTL_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		p2pctl_usage_err("list", "unexpected argument '%s'",
-				 argv[optind]);
-		return P2PCTL_EXIT_USAGE;
-	}
+	ret = p2pctl_json_only("list", argc, argv, usage, &json);
+	if (ret >= 0)
+		return ret;
 
 	fd = open(P2P_DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

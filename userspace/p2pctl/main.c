@@ -43,8 +43,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,
 		"\n"
-		"'p2pctl COMMAND --help' describes a command.  Most commands\n"
-		"need read-write access to " P2P_DEV_PATH " (root by default).\n"
+		"'p2pctl help COMMAND' or 'p2pctl COMMAND --help' describes a\n"
+		"command.  Most commands need read-write access to\n"
+		P2P_DEV_PATH " (root by default).\n"
 		"\n"
 		"Exit status: 0 success, 1 the operation failed, 2 bad usage.\n");
 }
@@ -109,13 +110,26 @@ void p2pctl_json_str(const char *s)
 
 int main(int argc, char **argv)
 {
+	static char help_opt[] = "--help";
+
 	if (argc < 2) {
 		usage(stderr);
 		return P2PCTL_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
 		return P2PCTL_EXIT_OK;
+	}
+	/* 'p2pctl help COMMAND' is 'p2pctl COMMAND --help'. */
+	if (!strcmp(argv[1], "help")) {
+		if (argc > 3) {
+			fprintf(stderr,
+				"p2pctl: help: one command at a time (see 'p2pctl --help')\n");
+			return P2PCTL_EXIT_USAGE;
+		}
+		argv[1] = argv[2];
+		argv[2] = help_opt;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("p2pctl %s\n", P2PCTL_VERSION);

@@ -35,10 +35,14 @@ static void usage(FILE *f)
 		"placement (where it is now), moved (false when it already was\n"
 		"there), size, seconds, bytes_per_second (null when not moved).\n"
 		"\n"
-		"Exit status: 0 success; 1 the move failed (EBUSY: pinned, or an\n"
-		"attached device cannot reach the BAR; ENOSPC: no room in the\n"
-		"provider; ENODEV: the provider is gone) or the fd is not one of our\n"
-		"dma-bufs; 2 bad usage.\n"
+		"Devices that follow moves (dynamic importers: NVMe through the\n"
+		"kernel import) are told; one that cannot reach the BAR moves the\n"
+		"buffer back to system memory the next time it maps it.\n"
+		"\n"
+		"Exit status: 0 success; 1 the move failed (EBUSY: pinned, or a\n"
+		"static importer that cannot reach the BAR is attached; ENOSPC: no\n"
+		"room in the provider; ENODEV: the provider is gone) or the fd is\n"
+		"not one of our dma-bufs; 2 bad usage.\n"
 		"\n"
 		"Examples:\n"
 		"  p2pctl alloc --provider 0000:05:00.0 --size 64M -- \\\n"
@@ -76,7 +80,7 @@ static void migrate_err(int dev, int err, const struct p2pctl_target *t,
 				   t->name, what, b.q.pin_count);
 		else
 			p2pctl_err("migrate", err,
-				   "%s%s: pinned, or an attached device cannot reach the BAR (%u pins, %u attachments)",
+				   "%s%s: pinned, or a static importer that cannot reach the BAR is attached (%u pins, %u attachments)",
 				   t->name, what, b.q.pin_count,
 				   b.q.nr_attachments);
 		p2pctl_buf_free(&b);
@@ -95,37 +99,32 @@ static void migrate_err(int dev, int err, const struct p2pctl_target *t,
 	}
 }
 
-enum { OPT_PID = 0x100, OPT_FD, OPT_TO };
+enum { OPT_TO = 0x200 };
 
 int p2pctl_migrate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, OPT_TO },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "fd", required_argument, NULL, OPT_FD },
+		P2PCTL_TARGET_OPTIONS,
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *pid_arg = NULL, *n_arg = NULL, *fd_arg = NULL, *to = NULL;
+	struct p2pctl_target t = P2PCTL_TARGET_INIT;
+	const char *to = NULL;
 	struct dma_buf_p2p_migrate mig = { 0 };
 	struct p2pctl_buf before, after;
 	char size[16], rate[16];
-	struct p2pctl_target t;
 	double start, secs;
 	int dev, c, ret;
 	bool json = false, moved;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (p2pctl_target_opt(&t, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_TO:
 			to = optarg;
-			break;
-		case OPT_PID:
-			pid_arg = optarg;
-			break;
-		case OPT_FD:
-			n_arg = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -137,13 +136,6 @@ int p2pctl_migrate(int argc, char **argv)
 			p2pctl_usage_err("migrate", "bad option");
 			return P2PCTL_EXIT_USAGE;
 		}
-	}
-	if (optind < argc)
-		fd_arg = argv[optind++];
-	if (optind < argc) {
-		p2pctl_usage_err("migrate", "unexpected argument '%s'",
-				 argv[optind]);
-		return P2PCTL_EXIT_USAGE;
 	}
 	if (!to) {
 		p2pctl_usage_err("migrate", "missing --to bar|system");
@@ -158,7 +150,7 @@ int p2pctl_migrate(int argc, char **argv)
 		return P2PCTL_EXIT_USAGE;
 	}
 
-	ret = p2pctl_target_get("migrate", fd_arg, pid_arg, n_arg, &t);
+	ret = p2pctl_target_get("migrate", &t, argc, argv);
 	if (ret)
 		return ret;
 	dev = p2pctl_open_dev("migrate");

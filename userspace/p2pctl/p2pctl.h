@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -46,10 +47,57 @@ int p2pctl_open_dev(const char *cmd);
 int p2pctl_parse_fd(const char *cmd, const char *arg, int *fd);
 /* A duplicate of fd @target of process @pid (pidfd_getfd); prints why not. */
 int p2pctl_steal_fd(const char *cmd, pid_t pid, int target, int *fd);
+/*
+ * The command line of a command whose only option is --json (and --help):
+ * -1 to go on, else the exit code to return after --help or a usage error.
+ */
+int p2pctl_json_only(const char *cmd, int argc, char **argv,
+		     void (*usage)(FILE *f), bool *json);
+/* The exporter's name of dma-buf @fd (fdinfo exp_name): whether found. */
+bool p2pctl_dmabuf_exporter(int fd, char *buf, size_t len);
 /* DMA_BUF_P2P_IOC_QUERY of @fd into @q (arrays may be NULL): 0 or -errno. */
 int p2pctl_query(int dev, int fd, struct dma_buf_p2p_query *q,
 		 struct dma_buf_p2p_attach_info *att, uint32_t max_att,
 		 struct dma_buf_p2p_chunk_info *chunks, uint32_t max_chunks);
+
+/*
+ * target.c: the buffer a command works on, FD or --pid PID --fd N.
+ */
+enum {
+	P2PCTL_OPT_PID = 0x100,
+	P2PCTL_OPT_FD,
+	P2PCTL_OPT_OFFSET,
+	P2PCTL_OPT_LENGTH,
+};
+
+#define P2PCTL_TARGET_OPTIONS \
+	{ "pid", required_argument, NULL, P2PCTL_OPT_PID }, \
+	{ "fd", required_argument, NULL, P2PCTL_OPT_FD }
+
+struct p2pctl_target {
+	/* Set by p2pctl_target_opt(). */
+	const char *pid_arg;	/* --pid, or NULL */
+	const char *n_arg;	/* --fd, or NULL */
+	/* Set by p2pctl_target_get(). */
+	int fd;			/* usable in this process */
+	bool stolen;		/* a pidfd_getfd() duplicate: close it */
+	int pid;		/* the process named, 0 for p2pctl's own */
+	int target;		/* the fd's number in that process */
+	char name[48];		/* "fd 3", "fd 5 of process 1234" */
+};
+
+#define P2PCTL_TARGET_INIT { .fd = -1 }
+
+/* Takes --pid and --fd (getopt value @c): whether @c was one of them. */
+bool p2pctl_target_opt(struct p2pctl_target *t, int c, const char *arg);
+/*
+ * The buffer from FD (argv[optind], the last argument) or the options;
+ * prints why not.  Returns an exit code.
+ */
+int p2pctl_target_get(const char *cmd, struct p2pctl_target *t, int argc,
+		      char **argv);
+/* Closes what p2pctl_target_get() took. */
+void p2pctl_target_put(struct p2pctl_target *t);
 
 /*
  * pattern.c: the seeded pattern and dma-buf ranges of fill, dump and verify.
@@ -78,16 +126,8 @@ int p2pctl_parse_seed(const char *s, uint64_t *seed);
 	"buffer only, so any range can be checked on its own.\n"
 
 /* The options of every range command: --pid, --fd, --offset, --length. */
-enum {
-	P2PCTL_OPT_PID = 0x100,
-	P2PCTL_OPT_FD,
-	P2PCTL_OPT_OFFSET,
-	P2PCTL_OPT_LENGTH,
-};
-
 #define P2PCTL_RANGE_OPTIONS \
-	{ "pid", required_argument, NULL, P2PCTL_OPT_PID }, \
-	{ "fd", required_argument, NULL, P2PCTL_OPT_FD }, \
+	P2PCTL_TARGET_OPTIONS, \
 	{ "offset", required_argument, NULL, P2PCTL_OPT_OFFSET }, \
 	{ "length", required_argument, NULL, P2PCTL_OPT_LENGTH }
 
@@ -101,25 +141,21 @@ enum {
 
 /* A range of a dma-buf, from the command line to its CPU mapping. */
 struct p2pctl_range {
-	/* Set by P2PCTL_RANGE_INIT and p2pctl_range_opt(). */
-	pid_t pid;
-	int target;		/* --fd, or -1 */
+	struct p2pctl_target t;	/* the buffer */
+	/* Set by p2pctl_range_opt(). */
 	uint64_t offset;
 	uint64_t length;
 	bool has_length;
 	/* Set by p2pctl_range_open(). */
-	int fd;
-	bool own_fd;		/* stolen from --pid: close it */
 	bool write;
 	uint64_t size;		/* the whole buffer's */
-	char name[48];		/* "fd 3", "fd 5 of process 1234" */
 	/* Set by p2pctl_range_begin(). */
 	void *map;
 	size_t map_len;
 	uint8_t *data;		/* the range's first byte */
 };
 
-#define P2PCTL_RANGE_INIT { .target = -1, .fd = -1 }
+#define P2PCTL_RANGE_INIT { .t = P2PCTL_TARGET_INIT }
 
 /* 1 when @c was a range option, 0 when not, -1 after a usage error. */
 int p2pctl_range_opt(const char *cmd, struct p2pctl_range *r, int c,
@@ -145,23 +181,6 @@ int p2pctl_range_end(const char *cmd, struct p2pctl_range *r);
  * stats.c.)
  */
 
-/* A buffer named on the command line: FD, or --pid PID --fd N. */
-struct p2pctl_target {
-	int fd;			/* usable in this process */
-	bool stolen;		/* a pidfd_getfd() duplicate: close it */
-	int pid;		/* the process named, 0 for p2pctl's own */
-	int target;		/* the fd's number in that process */
-	char name[48];		/* "fd 3", "fd 5 of process 1234" */
-};
-
-/*
- * info.c: the target from FD (@fd_arg) or --pid (@pid_arg) --fd (@n_arg),
- * any of them NULL when absent.  Prints why not; returns an exit code.
- */
-int p2pctl_target_get(const char *cmd, const char *fd_arg, const char *pid_arg,
-		      const char *n_arg, struct p2pctl_target *t);
-void p2pctl_target_put(struct p2pctl_target *t);
-
 /* A buffer's DMA_BUF_P2P_IOC_QUERY with all its attachments and chunks. */
 struct p2pctl_buf {
 	struct dma_buf_p2p_query q;
@@ -180,6 +199,9 @@ void p2pctl_buf_free(struct p2pctl_buf *b);
 void p2pctl_buf_err(const char *cmd, int err, const struct p2pctl_target *t,
 		    const char *what);
 const char *p2pctl_placement_name(uint32_t placement);
+/* How an attached device reaches the BAR, and why not: debugfs' names. */
+const char *p2pctl_mode_name(uint32_t mode);
+const char *p2pctl_reason_name(uint32_t reason);
 void p2pctl_pci_id_str(const struct dma_buf_p2p_pci_id *id, char *buf,
 		       size_t len);
 /* info.c: the chunks as a table, and as a JSON array (or null). */

@@ -88,45 +88,16 @@ int p2pctl_parse_seed(const char *s, uint64_t *seed)
 	return 0;
 }
 
-/* A non-negative int option value, or -1. */
-static int parse_int(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v > INT_MAX)
-		return -1;
-	return (int)v;
-}
-
 int p2pctl_range_opt(const char *cmd, struct p2pctl_range *r, int c,
 		     const char *arg)
 {
 	uint64_t *size;
 	const char *name;
-	int v, err;
+	int err;
 
+	if (p2pctl_target_opt(&r->t, c, arg))
+		return 1;
 	switch (c) {
-	case P2PCTL_OPT_PID:
-		v = parse_int(arg);
-		if (v <= 0) {
-			p2pctl_usage_err(cmd, "bad --pid '%s'", arg);
-			return -1;
-		}
-		r->pid = v;
-		return 1;
-	case P2PCTL_OPT_FD:
-		v = parse_int(arg);
-		if (v < 0) {
-			p2pctl_usage_err(cmd, "bad --fd '%s'", arg);
-			return -1;
-		}
-		r->target = v;
-		return 1;
 	case P2PCTL_OPT_OFFSET:
 		size = &r->offset;
 		name = "--offset";
@@ -178,47 +149,6 @@ static const char *fd_kind(int fd)
 	}
 }
 
-/* The buffer's fd, from the command line: an exit code. */
-static int get_fd(const char *cmd, struct p2pctl_range *r, int argc,
-		  char **argv)
-{
-	const char *fd_arg = optind < argc ? argv[optind] : NULL;
-	int err;
-
-	if (fd_arg && optind + 1 < argc) {
-		p2pctl_usage_err(cmd, "unexpected argument '%s'",
-				 argv[optind + 1]);
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (fd_arg && (r->pid || r->target >= 0)) {
-		p2pctl_usage_err(cmd, "give FD or --pid PID --fd N, not both");
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (!fd_arg && !r->pid && r->target < 0) {
-		p2pctl_usage_err(cmd, "no buffer: give FD or --pid PID --fd N");
-		return P2PCTL_EXIT_USAGE;
-	}
-	if (!fd_arg && (!r->pid || r->target < 0)) {
-		p2pctl_usage_err(cmd, "--pid and --fd go together");
-		return P2PCTL_EXIT_USAGE;
-	}
-
-	if (fd_arg) {
-		err = p2pctl_parse_fd(cmd, fd_arg, &r->fd);
-		if (err)
-			return err == -EINVAL ? P2PCTL_EXIT_USAGE :
-						P2PCTL_EXIT_ERROR;
-		snprintf(r->name, sizeof(r->name), "fd %d", r->fd);
-		return P2PCTL_EXIT_OK;
-	}
-	if (p2pctl_steal_fd(cmd, r->pid, r->target, &r->fd))
-		return P2PCTL_EXIT_ERROR;
-	r->own_fd = true;
-	snprintf(r->name, sizeof(r->name), "fd %d of process %d", r->target,
-		 (int)r->pid);
-	return P2PCTL_EXIT_OK;
-}
-
 int p2pctl_range_open(const char *cmd, struct p2pctl_range *r, int argc,
 		      char **argv, bool write)
 {
@@ -227,36 +157,36 @@ int p2pctl_range_open(const char *cmd, struct p2pctl_range *r, int argc,
 	int ret, fl;
 	off_t size;
 
-	ret = get_fd(cmd, r, argc, argv);
+	ret = p2pctl_target_get(cmd, &r->t, argc, argv);
 	if (ret)
 		return ret;
 
-	if (fstatfs(r->fd, &sfs)) {
-		p2pctl_err(cmd, errno, "%s", r->name);
+	if (fstatfs(r->t.fd, &sfs)) {
+		p2pctl_err(cmd, errno, "%s", r->t.name);
 		goto out_close;
 	}
 	if (sfs.f_type != DMA_BUF_MAGIC) {
-		p2pctl_err(cmd, EINVAL, "%s is not a dma-buf but %s", r->name,
-			   fd_kind(r->fd));
+		p2pctl_err(cmd, EINVAL, "%s is not a dma-buf but %s", r->t.name,
+			   fd_kind(r->t.fd));
 		goto out_close;
 	}
 	/* dma-bufs give their size, and only that, to lseek(SEEK_END). */
-	size = lseek(r->fd, 0, SEEK_END);
+	size = lseek(r->t.fd, 0, SEEK_END);
 	if (size < 0) {
-		p2pctl_err(cmd, errno, "size of %s", r->name);
+		p2pctl_err(cmd, errno, "size of %s", r->t.name);
 		goto out_close;
 	}
 	r->size = size;
 
 	if (r->has_length && r->length > UINT64_MAX - r->offset) {
 		p2pctl_err(cmd, ERANGE, "%s: offset %#llx + length %#llx overflows",
-			   r->name, off, len);
+			   r->t.name, off, len);
 		goto out_close;
 	}
 	if (r->offset >= r->size) {
 		p2pctl_err(cmd, ERANGE,
 			   "%s: offset %#llx is past the end of the buffer (%#llx bytes)",
-			   r->name, off, (unsigned long long)r->size);
+			   r->t.name, off, (unsigned long long)r->size);
 		goto out_close;
 	}
 	if (!r->has_length) {
@@ -264,32 +194,30 @@ int p2pctl_range_open(const char *cmd, struct p2pctl_range *r, int argc,
 	} else if (r->offset + r->length > r->size) {
 		p2pctl_err(cmd, ERANGE,
 			   "%s: offset %#llx + length %#llx is past the end of the buffer (%#llx bytes)",
-			   r->name, off, len, (unsigned long long)r->size);
+			   r->t.name, off, len, (unsigned long long)r->size);
 		goto out_close;
 	}
 
-	fl = fcntl(r->fd, F_GETFL);
+	fl = fcntl(r->t.fd, F_GETFL);
 	if (fl < 0) {
-		p2pctl_err(cmd, errno, "%s", r->name);
+		p2pctl_err(cmd, errno, "%s", r->t.name);
 		goto out_close;
 	}
 	if (write && (fl & O_ACCMODE) == O_RDONLY) {
 		p2pctl_err(cmd, EACCES, "%s is read-only (opened O_RDONLY)",
-			   r->name);
+			   r->t.name);
 		goto out_close;
 	}
 	if (!write && (fl & O_ACCMODE) == O_WRONLY) {
 		p2pctl_err(cmd, EACCES, "%s is write-only (opened O_WRONLY)",
-			   r->name);
+			   r->t.name);
 		goto out_close;
 	}
 	r->write = write;
 	return P2PCTL_EXIT_OK;
 
 out_close:
-	if (r->own_fd)
-		close(r->fd);
-	r->fd = -1;
+	p2pctl_target_put(&r->t);
 	return P2PCTL_EXIT_ERROR;
 }
 
@@ -317,26 +245,27 @@ int p2pctl_range_begin(const char *cmd, struct p2pctl_range *r)
 	 * mmap offset and always map from the object's first page.
 	 */
 	r->map_len = r->offset + r->length;
-	r->map = mmap(NULL, r->map_len, prot, MAP_SHARED, r->fd, 0);
+	r->map = mmap(NULL, r->map_len, prot, MAP_SHARED, r->t.fd, 0);
 	if (r->map == MAP_FAILED) {
 		err = errno;
 		r->map = NULL;
 		if (err == EACCES)
-			p2pctl_err(cmd, err, "mmap of %s for %s", r->name,
+			p2pctl_err(cmd, err, "mmap of %s for %s", r->t.name,
 				   r->write ? "writing" : "reading");
 		else if (err == EINVAL || err == ENODEV)
 			p2pctl_err(cmd, err,
 				   "mmap of %s: its exporter gives no CPU mapping",
-				   r->name);
+				   r->t.name);
 		else
-			p2pctl_err(cmd, err, "mmap of %s", r->name);
+			p2pctl_err(cmd, err, "mmap of %s", r->t.name);
 		return P2PCTL_EXIT_ERROR;
 	}
 	r->data = (uint8_t *)r->map + r->offset;
 
-	err = cpu_sync(r->fd, DMA_BUF_SYNC_START | rw);
+	err = cpu_sync(r->t.fd, DMA_BUF_SYNC_START | rw);
 	if (err) {
-		p2pctl_err(cmd, -err, "DMA_BUF_IOCTL_SYNC start of %s", r->name);
+		p2pctl_err(cmd, -err, "DMA_BUF_IOCTL_SYNC start of %s",
+			   r->t.name);
 		munmap(r->map, r->map_len);
 		r->map = NULL;
 		return P2PCTL_EXIT_ERROR;
@@ -350,17 +279,15 @@ int p2pctl_range_end(const char *cmd, struct p2pctl_range *r)
 	int ret = P2PCTL_EXIT_OK, err;
 
 	if (r->map) {
-		err = cpu_sync(r->fd, DMA_BUF_SYNC_END | rw);
+		err = cpu_sync(r->t.fd, DMA_BUF_SYNC_END | rw);
 		if (err) {
 			p2pctl_err(cmd, -err, "DMA_BUF_IOCTL_SYNC end of %s",
-				   r->name);
+				   r->t.name);
 			ret = P2PCTL_EXIT_ERROR;
 		}
 		munmap(r->map, r->map_len);
 		r->map = NULL;
 	}
-	if (r->own_fd && r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
+	p2pctl_target_put(&r->t);
 	return ret;
 }

@@ -73,7 +73,8 @@ static void usage(FILE *f)
 		"mounted, dma-buf-p2p not loaded, not root) or is not as expected;\n"
 		"2 bad usage.\n"
 		"\n"
-		"Example:\n"
+		"Examples:\n"
+		"  p2pctl stats\n"
 		"  p2pctl stats --json | python3 -m json.tool\n");
 }
 
@@ -254,41 +255,22 @@ static void print_text(const struct providers *p, const struct counters *imp,
 			printf("  %-21s %lld\n", p->name[i], p->row[r].value[i]);
 	}
 	if (!p->nr)
-		printf("Providers\n  (none)\n");
+		printf("Providers\n"
+		       "  (none has had a buffer since dma-buf-p2p was loaded)\n");
 	text_counters("Importer (dma-buf-p2p-import)", imp);
 	text_counters("Block I/O (blk-dmabuf)", blk);
 }
 
 int p2pctl_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ }
-	};
 	static struct providers prov;
 	struct counters imp, blk;
 	bool json = false;
-	int c;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return P2PCTL_EXIT_OK;
-		default:
-			p2pctl_usage_err("stats", "bad option");
-			return P2PCTL_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		p2pctl_usage_err("stats", "unexpected argument '%s'",
-				 argv[optind]);
-		return P2PCTL_EXIT_USAGE;
-	}
+	ret = p2pctl_json_only("stats", argc, argv, usage, &json);
+	if (ret >= 0)
+		return ret;
 
 	/* All of it or nothing: no partial tables. */
 	if (read_providers(&prov) || read_counters(IMPORT_FILE, &imp) ||

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -120,4 +122,58 @@ int p2pctl_query(int dev, int fd, struct dma_buf_p2p_query *q,
 	if (ioctl(dev, DMA_BUF_P2P_IOC_QUERY, q))
 		return -errno;
 	return 0;
+}
+
+bool p2pctl_dmabuf_exporter(int fd, char *buf, size_t len)
+{
+	char path[64], line[256];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *name = line + 9;
+
+		if (strncmp(line, "exp_name:", 9))
+			continue;
+		name += strspn(name, " \t");
+		name[strcspn(name, "\n")] = '\0';
+		snprintf(buf, len, "%s", name);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+int p2pctl_json_only(const char *cmd, int argc, char **argv,
+		     void (*usage)(FILE *f), bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return P2PCTL_EXIT_OK;
+		default:
+			p2pctl_usage_err(cmd, "bad option");
+			return P2PCTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		p2pctl_usage_err(cmd, "unexpected argument '%s'", argv[optind]);
+		return P2PCTL_EXIT_USAGE;
+	}
+	return -1;
 }

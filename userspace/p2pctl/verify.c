@@ -176,7 +176,7 @@ static int compare(const struct p2pctl_range *r, const struct expect *e)
 
 	if (!bad) {
 		printf("OK: %llu bytes of %s from offset %#llx %s %s\n",
-		       (unsigned long long)r->length, r->name,
+		       (unsigned long long)r->length, r->t.name,
 		       (unsigned long long)r->offset,
 		       e->source == SOURCE_ZERO ? "are" : "match", e->what);
 		goto out_free;
@@ -188,7 +188,7 @@ static int compare(const struct p2pctl_range *r, const struct expect *e)
 		goto out_free;
 	memcpy(show, r->data + first, n);
 	printf("MISMATCH: %llu of %llu bytes of %s from offset %#llx differ from %s\n",
-	       (unsigned long long)bad, (unsigned long long)r->length, r->name,
+	       (unsigned long long)bad, (unsigned long long)r->length, r->t.name,
 	       (unsigned long long)r->offset, e->what);
 	printf("first at offset %#llx: expected 0x%02x, actual 0x%02x\n",
 	       (unsigned long long)(r->offset + first), want[0], show[0]);
@@ -305,7 +305,7 @@ int p2pctl_verify(int argc, char **argv)
 
 		if (err < 0)
 			p2pctl_err("verify", -err, "%s", e.source == SOURCE_FILE ?
-				   e.path : r.name);
+				   e.path : r.t.name);
 		ret = err ? P2PCTL_EXIT_ERROR : P2PCTL_EXIT_OK;
 	}
 	end = p2pctl_range_end("verify", &r);

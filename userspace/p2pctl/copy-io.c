@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pctl copy: moving the data, one buffer window at a time: block devices
+ * through BLKDMABUFRWBATCH (the kernel reads into and writes out of the
+ * dma-buf), files through the buffer's mmap; and which path each direction
+ * took, and why.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "copy.h"
+
+static void note_path(struct direction *d, const char *path,
+		      const char *reason)
+{
+	for (int i = 0; i < d->nseen; i++)
+		if (!strcmp(d->seen[i].path, path) &&
+		    !strcmp(d->seen[i].reason, reason))
+			return;
+	if (d->nseen == MAX_SEEN)
+		return;
+	d->seen[d->nseen].path = path;
+	snprintf(d->seen[d->nseen].reason, sizeof(d->seen[0].reason), "%s",
+		 reason);
+	d->nseen++;
+}
+
+static const struct dma_buf_p2p_attach_info *
+find_attachment(const struct copy *c, const struct dma_buf_p2p_query *q,
+		const struct pci_func *pci)
+{
+	uint32_t n = q->nr_attachments < MAX_ATTACHMENTS ? q->nr_attachments :
+			MAX_ATTACHMENTS;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (c->buf.att[i].pci.domain == pci->id.domain &&
+		    c->buf.att[i].pci.bdf == pci->id.bdf)
+			return &c->buf.att[i];
+	return NULL;
+}
+
+/*
+ * What a block I/O call did with the buffer.  For p2pctl's buffers the
+ * exporter says where the buffer is and how the device is attached; other
+ * exporters say nothing.
+ */
+static void note_block_path(struct copy *c, const struct endpoint *e,
+			    uint32_t kpath, struct direction *d)
+{
+	const struct dma_buf_p2p_attach_info *att = NULL, *other = NULL;
+	struct dma_buf_p2p_query q = { 0 };
+	char reason[128];
+	uint32_t n;
+
+	if (c->buf.ours && !copy_buffer_query(c, &q)) {
+		if (e->has_pci)
+			att = find_attachment(c, &q, &e->pci);
+		n = q.nr_attachments < MAX_ATTACHMENTS ? q.nr_attachments :
+		    MAX_ATTACHMENTS;
+		for (uint32_t i = 0; i < n && !other; i++)
+			if (c->buf.att[i].mode == DMA_BUF_P2P_MODE_SYSTEM &&
+			    c->buf.att[i].reason != DMA_BUF_P2P_REASON_NONE)
+				other = &c->buf.att[i];
+	} else if (c->buf.ours) {
+		/* It stopped answering: say nothing rather than guess. */
+		c->buf.ours = false;
+	}
+
+	if (kpath == BLK_DMABUF_PATH_BOUNCE) {
+		if (att)
+			snprintf(reason, sizeof(reason), "bounce: the buffer "
+				 "could not be mapped for %s", e->name);
+		else
+			snprintf(reason, sizeof(reason), "bounce: %s's driver "
+				 "does no dma-buf DMA", e->name);
+		note_path(d, "bounce", reason);
+		return;
+	}
+	if (!c->buf.ours) {
+		snprintf(reason, sizeof(reason), "native: exporter %s does not "
+			 "say where its buffer is", c->buf.exporter);
+		note_path(d, "native", reason);
+		return;
+	}
+	if (q.placement == DMA_BUF_P2P_PLACEMENT_BAR) {
+		/* The device DMAed the provider's memory. */
+		if (att && att->mode != DMA_BUF_P2P_MODE_SYSTEM)
+			note_path(d, "p2p", p2pctl_mode_name(att->mode));
+		else
+			note_path(d, "p2p", "p2p: the buffer is in the BAR");
+		return;
+	}
+	if (att && att->mode == DMA_BUF_P2P_MODE_SYSTEM)
+		snprintf(reason, sizeof(reason), "system: %s",
+			 p2pctl_reason_name(att->reason));
+	else if (other)
+		snprintf(reason, sizeof(reason), "system: moved for %s (%s)",
+			 other->device, p2pctl_reason_name(other->reason));
+	else
+		snprintf(reason, sizeof(reason), "system: the buffer is in "
+			 "system memory");
+	note_path(d, "system", reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* Moving the data                                                      */
+
+static void progress(struct copy *c)
+{
+	/* Each byte goes in and out: half the work each way. */
+	p2pctl_progress_update(&c->progress, (c->read_done + c->written) / 2);
+}
+
+/*
+ * One window between the buffer and a block device: entries of a block
+ * each, as many batches as BLK_DMABUF_BATCH_MAX needs.  @good gets the
+ * bytes from the window's start known to have moved.
+ */
+static int block_io(struct copy *c, const struct endpoint *e, bool write,
+		    uint64_t pos, uint64_t len, uint64_t *good)
+{
+	struct direction *d = write ? &c->wr : &c->rd;
+	uint64_t off = 0;
+
+	*good = 0;
+	while (off < len) {
+		struct blk_dmabuf_rw_batch b = { .dmabuf_fd = c->buf.fd };
+		uint64_t start = off;
+		uint32_t nr = 0;
+		char at[16];
+		int err;
+
+		while (off < len && nr < c->max_ios) {
+			uint64_t n = len - off < c->block_size ?
+				     len - off : c->block_size;
+
+			c->ios[nr++] = (struct blk_dmabuf_io) {
+				.buf_offset = off,
+				.dev_offset = e->offset + pos + off,
+				.length = (uint32_t)n,
+				.flags = write ? BLK_DMABUF_WRITE : 0,
+			};
+			off += n;
+		}
+		b.ios = (uintptr_t)c->ios;
+		b.nr_ios = nr;
+		b.queue_depth = c->queue_depth;
+		if (!copy_ioctl(e->fd, BLKDMABUFRWBATCH, &b)) {
+			d->calls++;
+			d->maps += b.maps;
+			d->cpu_bytes += b.cpu_bytes;
+			c->ioctl_cpu += b.cpu_bytes;
+			note_block_path(c, e, b.path, d);
+			*good = off;
+			if (write)
+				c->written += off - start;
+			else
+				c->read_done += off - start;
+			progress(c);
+			continue;
+		}
+
+		/* EIO: the entries say which failed; the first one is named. */
+		err = errno;
+		if (err == EIO) {
+			uint32_t i;
+
+			for (i = 0; i < nr && !c->ios[i].result; i++)
+				*good += c->ios[i].length;
+			if (i < nr) {
+				err = -c->ios[i].result;
+				start = c->ios[i].buf_offset;
+			}
+		}
+		snprintf(at, sizeof(at), "%llu",
+			 (unsigned long long)(e->offset + pos + start));
+		p2pctl_progress_finish(&c->progress);
+		if (write)
+			p2pctl_err(CMD, err, "buffer -> %s %s at byte %s",
+				   e->role, e->path, at);
+		else
+			p2pctl_err(CMD, err, "%s %s -> buffer at byte %s",
+				   e->role, e->path, at);
+		return -err;
+	}
+	return 0;
+}
+
+/* One window between the buffer and a regular file, by the CPU. */
+static int file_io(struct copy *c, const struct endpoint *e, bool write,
+		   uint64_t pos, uint64_t len, uint64_t *good)
+{
+	struct direction *d = write ? &c->wr : &c->rd;
+	/* The CPU reads the buffer to write the file, and the other way. */
+	struct dma_buf_sync sync = {
+		.flags = write ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE,
+	};
+	uint64_t off = 0;
+	int err = 0;
+
+	*good = 0;
+	sync.flags |= DMA_BUF_SYNC_START;
+	if (copy_ioctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync)) {
+		err = errno;
+		p2pctl_progress_finish(&c->progress);
+		p2pctl_err(CMD, err, "CPU access to the dma-buf");
+		return -err;
+	}
+	while (off < len) {
+		size_t n = len - off < c->block_size ? len - off :
+			   c->block_size;
+		off_t at = (off_t)(e->offset + pos + off);
+		ssize_t r;
+
+		r = write ? pwrite(e->fd, c->buf.map + off, n, at) :
+			    pread(e->fd, c->buf.map + off, n, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* A file that shrank since we looked, or is full. */
+			err = r < 0 ? errno : write ? ENOSPC : ENODATA;
+			break;
+		}
+		off += r;
+		if (write)
+			c->written += r;
+		else
+			c->read_done += r;
+		progress(c);
+	}
+	sync.flags &= ~DMA_BUF_SYNC_START;
+	sync.flags |= DMA_BUF_SYNC_END;
+	copy_ioctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync);
+
+	d->calls++;
+	d->cpu_bytes += off;
+	c->file_cpu += off;
+	note_path(d, "cpu", FILE_REASON);
+	*good = off;
+	if (err) {
+		p2pctl_progress_finish(&c->progress);
+		if (write)
+			p2pctl_err(CMD, err, "buffer -> %s %s at byte %llu",
+				   e->role, e->path,
+				   (unsigned long long)(e->offset + pos + off));
+		else
+			p2pctl_err(CMD, err, "%s %s -> buffer at byte %llu",
+				   e->role, e->path,
+				   (unsigned long long)(e->offset + pos + off));
+		return -err;
+	}
+	return 0;
+}
+
+static int endpoint_io(struct copy *c, const struct endpoint *e, bool write,
+		       uint64_t pos, uint64_t len, uint64_t *good)
+{
+	if (e->block)
+		return block_io(c, e, write, pos, len, good);
+	return file_io(c, e, write, pos, len, good);
+}
+
+/*
+ * The block devices' page cache needs nothing from us: BLKDMABUFRW writes
+ * dirty pages of the range back before it reads or writes, and drops the
+ * cached pages a write makes stale, as O_DIRECT does.
+ */
+int copy_run(struct copy *c)
+{
+	uint64_t pos, good;
+	double start;
+	int ret;
+
+	p2pctl_progress_start(&c->progress, "copy", c->length);
+	start = p2pctl_now();
+	for (pos = 0; pos < c->length; pos += c->buf.window) {
+		uint64_t n = c->length - pos < c->buf.window ?
+			     c->length - pos : c->buf.window;
+
+		ret = endpoint_io(c, &c->src, false, pos, n, &good);
+		if (ret)
+			return ret;
+		ret = endpoint_io(c, &c->dst, true, pos, n, &good);
+		c->copied = pos + good;
+		if (ret)
+			return ret;
+	}
+	/*
+	 * Done means on the medium: neither a file's page cache nor a
+	 * drive's volatile write cache is.
+	 */
+	if (fdatasync(c->dst.fd)) {
+		ret = errno;
+		p2pctl_progress_finish(&c->progress);
+		p2pctl_err(CMD, ret, "flush DST %s", c->dst.path);
+		c->copied = 0;
+		return -ret;
+	}
+	c->seconds = p2pctl_now() - start;
+	p2pctl_progress_finish(&c->progress);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2pctl copy: what its files share.  copy.c parses the command line and
+ * runs the steps; copy-endpoint.c opens and checks SRC and DST,
+ * copy-buffer.c gets the dma-buf, copy-io.c moves the data, copy-verify.c
+ * compares the ranges afterwards and copy-report.c says what happened.
+ */
+#ifndef P2PCTL_COPY_H
+#define P2PCTL_COPY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <linux/blk-dmabuf.h>
+
+#include "p2pctl.h"
+#include "pci.h"
+
+
+#define CMD			"copy"
+#define DEFAULT_BLOCK_SIZE	(1ULL << 20)
+#define MAX_BLOCK_SIZE		(64ULL << 20)
+/* The staging buffer p2pctl allocates: the length, up to this. */
+#define MAX_WINDOW		(64ULL << 20)
+#define PAGE			4096ULL
+#define MAX_PROVIDERS		64
+#define MAX_ATTACHMENTS		16
+#define MAX_SEEN		4
+#define VERIFY_CHUNK		(4U << 20)
+
+#define FILE_REASON	"regular file: no kernel import for files yet"
+
+/* SRC or DST. */
+struct endpoint {
+	const char *role;		/* "SRC", "DST" */
+	const char *path;
+	int fd;
+	bool block;			/* else a regular file */
+	struct stat st;
+	uint64_t size;			/* bytes */
+	uint32_t lbs;			/* logical block size, 1 for files */
+	uint64_t offset;		/* of the range */
+	/* Block devices: the whole disk, where this one starts on it. */
+	dev_t disk;
+	uint64_t disk_start;
+	char name[64];			/* "nvme1n1" or the file's path */
+	bool has_pci;
+	struct pci_func pci;		/* the function that does its DMA */
+};
+
+/* What one direction (SRC -> buffer, buffer -> DST) did. */
+struct direction {
+	const char *name;		/* "read", "write" */
+	uint64_t calls;			/* ioctls, or file windows */
+	uint64_t maps;			/* mappings the ioctls made */
+	uint64_t cpu_bytes;		/* bounced, or for files */
+	struct {
+		const char *path;	/* "p2p", "system", "cpu"... */
+		char reason[128];
+	} seen[MAX_SEEN];		/* each path taken, in order */
+	int nseen;
+};
+
+enum via { VIA_AUTO, VIA_PROVIDER, VIA_FD, VIA_GEM };
+
+struct buffer {
+	enum via via;
+	const char *arg;		/* the option's argument */
+	int fd;
+	bool own_fd;			/* ours to close (not --via-fd) */
+	uint64_t size;			/* the whole dma-buf's */
+	uint64_t window;		/* bytes of it each window uses */
+	char exporter[64];		/* exp_name in fdinfo */
+	struct pci_func provider;	/* VIA_AUTO and VIA_PROVIDER */
+	struct p2pctl_gem gem;		/* VIA_GEM */
+	uint8_t *map;			/* for files: the window, mapped */
+	int dev;			/* /dev/dma-buf-p2p, or -1 */
+	bool ours;			/* QUERY knows it */
+	struct dma_buf_p2p_query before, after;
+	struct dma_buf_p2p_attach_info att[MAX_ATTACHMENTS];
+};
+
+struct copy {
+	struct endpoint src, dst;
+	uint64_t length;
+	bool has_length;
+	uint64_t block_size;
+	uint32_t queue_depth;
+	bool verify, json;
+	struct buffer buf;
+	struct blk_dmabuf_io *ios;
+	uint32_t max_ios;
+	struct direction rd, wr;
+	uint64_t ioctl_cpu;		/* cpu_bytes the ioctls reported */
+	uint64_t file_cpu;		/* bytes the CPU copied for files */
+	uint64_t read_done, written;	/* bytes through each direction */
+	uint64_t copied;		/* bytes known to be in DST */
+	double seconds;
+	struct p2pctl_progress progress;
+	bool verified, match;
+	uint64_t mismatch;		/* offset in the range */
+};
+
+/* copy.c */
+/* ioctl(), again after EINTR and EAGAIN, as drmIoctl() does. */
+int copy_ioctl(int fd, unsigned long req, void *arg);
+/* The first line of the file @path: whether there was one. */
+bool copy_read_line(const char *path, char *buf, size_t len);
+
+/* copy-endpoint.c: 0, or an exit code after saying why not. */
+int copy_endpoint_open(struct endpoint *e, bool write);
+int copy_check_ranges(struct copy *c);
+
+/* copy-buffer.c: 0, or an exit code after saying why not. */
+int copy_buffer_get(struct copy *c);
+int copy_buffer_map(struct copy *c);
+int copy_buffer_query(struct copy *c, struct dma_buf_p2p_query *q);
+void copy_buffer_put(struct buffer *b);
+
+/* copy-io.c: 0 or -errno, after saying why; c->copied is in DST. */
+int copy_run(struct copy *c);
+
+/* copy-verify.c: 0 or -errno; sets c->verified, c->match, c->mismatch. */
+int copy_verify(struct copy *c);
+
+/* copy-report.c */
+void copy_print_text(const struct copy *c);
+void copy_print_json(const struct copy *c);
+
+#endif /* P2PCTL_COPY_H */
