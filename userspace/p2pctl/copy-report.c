@@ -178,13 +178,15 @@ void copy_print_text(const struct copy *c)
 {
 	const struct buffer *b = &c->buf;
 	char s1[16], s2[16], s3[16], s4[16];
+	uint64_t rate;
 	uint64_t total = cpu_total(c);
 
+	rate = c->seconds > 0 ? (uint64_t)(c->length / c->seconds) : 0;
 	printf("%-8s %llu bytes (%s) from %s to %s in %.3f s: %s/s\n", "copied",
-	       (unsigned long long)c->length, p2pctl_fmt_size(c->length, s1, sizeof(s1)),
+	       (unsigned long long)c->length,
+	       p2pctl_fmt_size(c->length, s1, sizeof(s1)),
 	       c->src.path, c->dst.path, c->seconds,
-	       p2pctl_fmt_size(c->seconds > 0 ? (uint64_t)(c->length / c->seconds) : 0,
-		   s2, sizeof(s2)));
+	       p2pctl_fmt_size(rate, s2, sizeof(s2)));
 
 	printf("%-8s %s %s", "buffer", p2pctl_fmt_size(b->size, s1, sizeof(s1)),
 	       b->exporter);
@@ -223,8 +225,10 @@ void copy_print_text(const struct copy *c)
 		printf(" (%s)", p2pctl_fmt_size(total, s1, sizeof(s1)));
 	printf(" copied by the CPU, %.3f per payload byte: "
 	       "block I/O %s, exporter migrations %s, files %s\n",
-	       (double)total / c->length, p2pctl_fmt_size(c->ioctl_cpu, s2, sizeof(s2)),
-	       b->ours ? p2pctl_fmt_size(exporter_cpu(c), s3, sizeof(s3)) : "unknown",
+	       (double)total / c->length,
+	       p2pctl_fmt_size(c->ioctl_cpu, s2, sizeof(s2)),
+	       b->ours ? p2pctl_fmt_size(exporter_cpu(c), s3, sizeof(s3)) :
+			 "unknown",
 	       p2pctl_fmt_size(c->file_cpu, s4, sizeof(s4)));
 	if (c->verified && c->match)
 		printf("%-8s SRC and DST ranges match\n", "verify");

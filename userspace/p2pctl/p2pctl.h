@@ -99,10 +99,7 @@ int p2pctl_target_get(const char *cmd, struct p2pctl_target *t, int argc,
 /* Closes what p2pctl_target_get() took. */
 void p2pctl_target_put(struct p2pctl_target *t);
 
-/*
- * pattern.c: the seeded pattern and dma-buf ranges of fill, dump and verify.
- * (Begin of the block owned by pattern.c.)
- */
+/* pattern.c: the seeded pattern and dma-buf ranges of fill, dump and verify. */
 
 /*
  * Word @index (buffer bytes 8 * @index .. 8 * @index + 7, little-endian) of
@@ -172,14 +169,7 @@ int p2pctl_range_begin(const char *cmd, struct p2pctl_range *r);
 /* Ends CPU access, unmaps and closes what open took: an exit code. */
 int p2pctl_range_end(const char *cmd, struct p2pctl_range *r);
 
-/* (End of the block owned by pattern.c.) */
-
-/*
- * alloc.c, connect.c, info.c, migrate.c, stats.c: buffers by fd, their
- * state, and commands run with one.
- * (Begin of the block owned by alloc.c, connect.c, info.c, migrate.c and
- * stats.c.)
- */
+/* info.c and alloc.c: a buffer's state, and commands run with one. */
 
 /* A buffer's DMA_BUF_P2P_IOC_QUERY with all its attachments and chunks. */
 struct p2pctl_buf {
@@ -215,8 +205,6 @@ void p2pctl_json_chunks(const struct p2pctl_buf *b);
  */
 int p2pctl_run_with_fd(const char *cmd, int fd, char **argv);
 
-/* (End of the block owned by alloc.c, connect.c, info.c, migrate.c, stats.c.) */
-
 /* The commands, one file each. */
 int p2pctl_list(int argc, char **argv);
 int p2pctl_alloc(int argc, char **argv);
@@ -231,7 +219,6 @@ int p2pctl_stats(int argc, char **argv);
 
 /*
  * progress.c and gem.c: p2pctl copy's progress bar and GEM buffers.
- * (Begin of the block owned by copy.c, progress.c and gem.c.)
  */
 
 /* progress.c: monotonic seconds. */
@@ -274,7 +261,5 @@ struct p2pctl_gem {
 int p2pctl_gem_export(const char *cmd, const char *node, uint64_t size,
 		      struct p2pctl_gem *gem, int *fd);
 void p2pctl_gem_close(struct p2pctl_gem *gem);
-
-/* (End of the block owned by copy.c, progress.c and gem.c.) */
 
 #endif /* P2PCTL_H */
