@@ -23,7 +23,8 @@ int p2pctl_parse_size(const char *s, uint64_t *out)
 	char *end;
 	int shift;
 
-	if (!*s || *s == '-' || *s == '+')
+	/* strtoull() would take " -1" and wrap it to 2^64 - 1. */
+	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -93,8 +94,11 @@ int p2pctl_steal_fd(const char *cmd, pid_t pid, int target, int *fd)
 
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
-		p2pctl_err(cmd, errno, "process %d", (int)pid);
-		return -errno;
+		int err = errno;
+
+		/* Printing may change errno: return what pidfd_open() said. */
+		p2pctl_err(cmd, err, "process %d", (int)pid);
+		return -err;
 	}
 	ret = (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
 	if (ret < 0) {
