@@ -429,6 +429,13 @@ static void test_run_command(const struct p2p_machine *m)
 			     "No such file or directory (ENOENT)\n"),
 		     "stderr: %s\n", r.err);
 
+	/* Found but not executable: 126, as the shell says it. */
+	igt_assert_eq(run(&r, "alloc", "--provider", m->vram.addr, "--size",
+			  "4K", "--quiet", "--", "/proc/self/status"), 126);
+	igt_assert_f(!strcmp(r.err, "p2pctl: alloc: run /proc/self/status: "
+			     "Permission denied (EACCES)\n"),
+		     "stderr: %s\n", r.err);
+
 	/* Options after -- are CMD's, and $P2P_FD names the buffer. */
 	igt_assert_eq(run(&r, "alloc", "--provider", m->vram.addr, "--size",
 			  "2M", "--json", "--", "sh", "-c",
