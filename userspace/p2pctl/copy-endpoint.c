@@ -107,28 +107,26 @@ static bool add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 static int check_aligned(const struct copy *c, const struct endpoint *e,
 			 const char *opt)
 {
+	const struct {
+		const char *what;
+		uint64_t value;
+	} sizes[] = {
+		{ opt, e->offset },
+		{ "length", c->length },
+		{ "block size", c->block_size },
+	};
+
 	if (!e->block)
 		return 0;
-	if (e->offset % e->lbs) {
-		p2pctl_err(CMD, EINVAL, "%s %llu is not a multiple of the "
-			   "logical block size of %s %s (%u)", opt,
-			   (unsigned long long)e->offset, e->role, e->path,
-			   e->lbs);
-		return -EINVAL;
-	}
-	if (c->length % e->lbs) {
-		p2pctl_err(CMD, EINVAL, "length %llu is not a multiple of the "
-			   "logical block size of %s %s (%u)",
-			   (unsigned long long)c->length, e->role, e->path,
-			   e->lbs);
-		return -EINVAL;
-	}
-	if (c->block_size % e->lbs) {
-		p2pctl_err(CMD, EINVAL, "block size %llu is not a multiple of "
-			   "the logical block size of %s %s (%u)",
-			   (unsigned long long)c->block_size, e->role, e->path,
-			   e->lbs);
-		return -EINVAL;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i].value % e->lbs) {
+			p2pctl_err(CMD, EINVAL, "%s %llu is not a multiple of "
+				   "the logical block size of %s %s (%u)",
+				   sizes[i].what,
+				   (unsigned long long)sizes[i].value, e->role,
+				   e->path, e->lbs);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -61,12 +61,8 @@ int p2pctl_fill(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 's':
-			if (p2pctl_parse_seed(optarg, &seed)) {
-				p2pctl_usage_err("fill",
-						 "bad seed '%s': a number from 0 to 2^64-1",
-						 optarg);
+			if (p2pctl_parse_seed("fill", optarg, &seed))
 				return P2PCTL_EXIT_USAGE;
-			}
 			has_seed = true;
 			break;
 		case 'z':

@@ -39,6 +39,11 @@ const char *p2pctl_fmt_size(uint64_t bytes, char *buf, size_t len);
 void p2pctl_json_str(const char *s);
 
 /* util.c */
+/*
+ * A number at the start of @s (decimal, 0x hex or 0 octal; no sign, no
+ * blanks), @end after it: 0, -EINVAL or -ERANGE.
+ */
+int p2pctl_parse_u64(const char *s, uint64_t *out, char **end);
 /* "4096", "0x1000", "4K", "64M", "64MiB", "1G"...: 0, -EINVAL or -ERANGE. */
 int p2pctl_parse_size(const char *s, uint64_t *out);
 /* /dev/dma-buf-p2p opened read-write, or -errno after printing why. */
@@ -109,8 +114,8 @@ void p2pctl_target_put(struct p2pctl_target *t);
 uint64_t p2pctl_pattern_word(uint64_t seed, uint64_t index);
 /* The pattern of @seed at buffer offsets @offset .. @offset + @len - 1. */
 void p2pctl_pattern(void *buf, uint64_t offset, size_t len, uint64_t seed);
-/* "42", "0x2a", "052": 0, -EINVAL or -ERANGE. */
-int p2pctl_parse_seed(const char *s, uint64_t *seed);
+/* "42", "0x2a", "052": 0, or -EINVAL after a usage error naming @cmd. */
+int p2pctl_parse_seed(const char *cmd, const char *s, uint64_t *seed);
 
 #define P2PCTL_PATTERN_HELP \
 	"The pattern of seed S has at buffer offset X byte X % 8 (little-endian)\n" \

@@ -70,21 +70,15 @@ void p2pctl_pattern(void *buf, uint64_t offset, size_t len, uint64_t seed)
 		*p++ = p2pctl_pattern_word(seed, offset / 8) >> (8 * (offset % 8));
 }
 
-int p2pctl_parse_seed(const char *s, uint64_t *seed)
+int p2pctl_parse_seed(const char *cmd, const char *s, uint64_t *seed)
 {
-	unsigned long long v;
 	char *end;
 
-	/* strtoull() would take " 42", "-1" and "+1". */
-	if (*s < '0' || *s > '9')
+	if (p2pctl_parse_u64(s, seed, &end) || *end) {
+		p2pctl_usage_err(cmd, "bad seed '%s': a number from 0 to 2^64-1",
+				 s);
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno)
-		return -errno;
-	if (*end)
-		return -EINVAL;
-	*seed = v;
+	}
 	return 0;
 }
 

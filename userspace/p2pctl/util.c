@@ -15,23 +15,32 @@
 
 #include "p2pctl.h"
 
-int p2pctl_parse_size(const char *s, uint64_t *out)
+int p2pctl_parse_u64(const char *s, uint64_t *out, char **end)
 {
-	static const char units[] = "KMGTPE";
 	unsigned long long v;
-	const char *u;
-	char *end;
-	int shift;
 
 	/* strtoull() would take " -1" and wrap it to 2^64 - 1. */
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, end, 0);
 	if (errno)
 		return -errno;
-	if (end == s)
-		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int p2pctl_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	const char *u;
+	uint64_t v;
+	char *end;
+	int shift, err;
+
+	err = p2pctl_parse_u64(s, &v, &end);
+	if (err)
+		return err;
 	if (!*end) {
 		*out = v;
 		return 0;

@@ -238,12 +238,8 @@ int p2pctl_verify(int argc, char **argv)
 		case 's':
 			if (set_source(&e, SOURCE_SEED))
 				return P2PCTL_EXIT_USAGE;
-			if (p2pctl_parse_seed(optarg, &e.seed)) {
-				p2pctl_usage_err("verify",
-						 "bad seed '%s': a number from 0 to 2^64-1",
-						 optarg);
+			if (p2pctl_parse_seed("verify", optarg, &e.seed))
 				return P2PCTL_EXIT_USAGE;
-			}
 			break;
 		case 'z':
 			if (set_source(&e, SOURCE_ZERO))
