@@ -2,6 +2,7 @@
 #
 #   make demo      install packages, build, boot the test machine, show the job
 #   make check     the same set-up, then every test in both P2P modes
+#   make bench     the benchmarks (build/bench/, README's table), not in check
 #   make vm        boot the test machine with a shell (also: make shell)
 #   make vm-run CMD='...'   run one command in the test machine
 #   make kernel / make userspace / make clean / make distclean
@@ -19,6 +20,9 @@ FRAGMENTS := $(TOP)/config/p2p.config
 # The pin variant: the same kernel with CONFIG_DMABUF_MOVE_NOTIFY off.
 KOBJ_PIN := $(BUILD)/obj-pin
 MODROOT_PIN := $(BUILD)/modroot-pin
+# The bench variant: no lockdep, the function profiler on (make bench).
+KOBJ_BENCH := $(BUILD)/obj-bench
+MODROOT_BENCH := $(BUILD)/modroot-bench
 JOBS	?= $(shell nproc)
 MODE	?= epyc
 
@@ -41,7 +45,7 @@ define build-kernel
 	@rm -rf $(2) && mv $(2).new $(2)
 endef
 
-.PHONY: all deps kernel kernel-pin userspace build vm shell vm-run check \
+.PHONY: all deps kernel kernel-pin kernel-bench bench userspace build vm shell vm-run check \
 	demo clean distclean
 
 all: build
@@ -57,6 +61,9 @@ kernel: deps
 # the source tree's generated files at the same time.
 kernel-pin: kernel
 	$(call build-kernel,$(KOBJ_PIN),$(MODROOT_PIN),$(FRAGMENTS) $(TOP)/config/pin.config)
+
+kernel-bench: kernel
+	$(call build-kernel,$(KOBJ_BENCH),$(MODROOT_BENCH),$(FRAGMENTS) $(TOP)/config/bench.config)
 
 userspace: deps
 	@[ -f $(MESON)/build.ninja ] || meson setup $(MESON) $(TOP)
@@ -77,13 +84,20 @@ vm-run: build
 check: build kernel-pin
 	@$(TOP)/scripts/check
 
+# Not part of check: about 15 minutes of measurements (BENCH_ARGS=--quick:
+# one short repetition of each, to try the pipeline).
+bench: build kernel-bench
+	@$(TOP)/scripts/install-deps packages packages-bench
+	@$(TOP)/scripts/bench $(BENCH_ARGS)
+
 demo: build
 	@for mode in epyc qemu64; do \
 		$(TOP)/scripts/vm --mode $$mode -- scripts/demo || exit 1; \
 	done
 
 clean:
-	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(MESON) $(BUILD)/vm
+	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(KOBJ_BENCH) \
+		$(MODROOT_BENCH) $(MESON) $(BUILD)/vm $(BUILD)/bench
 
 distclean:
 	rm -rf $(BUILD)

@@ -43,6 +43,7 @@
 #define BLK_DMABUF_BIO_MAX		SZ_1G
 
 static struct bio_set blk_dmabuf_bio_set;	/* splits and bounce bios */
+static struct bio_set blk_dmabuf_req_set;	/* the ioctls' bios */
 static struct workqueue_struct *blk_dmabuf_wq;	/* copies after reads */
 
 static struct {
@@ -269,6 +270,7 @@ struct blk_dmabuf_call {
 	struct block_device *bdev;
 	struct dma_buf *dmabuf;
 	struct dma_buf_p2p_import *imp;
+	bool bounce;			/* BLK_DMABUF_BOUNCE: never native */
 	u32 path;
 	u32 maps;
 	s32 result;			/* of a BLKDMABUFRW call */
@@ -276,11 +278,15 @@ struct blk_dmabuf_call {
 	wait_queue_head_t wait;
 };
 
-/* One I/O of a call: a batch entry or a piece of a transfer. */
+/*
+ * One I/O of a call: a batch entry or a piece of a transfer.  Allocated
+ * with its bio, as the bio set's front padding: one allocation per I/O.
+ */
 struct blk_dmabuf_req {
 	struct blk_dmabuf_call *call;
 	struct dma_buf_p2p_map *map;
 	s32 *result;			/* set only on failure */
+	struct bio bio;			/* last */
 };
 
 static void blk_dmabuf_call_put(struct blk_dmabuf_call *call)
@@ -291,14 +297,13 @@ static void blk_dmabuf_call_put(struct blk_dmabuf_call *call)
 
 static void blk_dmabuf_end_io(struct bio *bio)
 {
-	struct blk_dmabuf_req *req = bio->bi_private;
+	struct blk_dmabuf_req *req = container_of(bio, typeof(*req), bio);
 	struct blk_dmabuf_call *call = req->call;
 
 	if (bio->bi_status)
 		*req->result = blk_status_to_errno(bio->bi_status);
 	dma_buf_p2p_map_put(req->map);
-	bio_put(bio);
-	kfree(req);
+	bio_put(bio);		/* and the request with it */
 	/* The result is visible before the count: pairs with smp_rmb(). */
 	smp_mb__before_atomic();
 	atomic_dec(&call->inflight);
@@ -334,7 +339,7 @@ static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
 	bool created;
 	long err;
 
-	if (dev) {
+	if (dev && !call->bounce) {
 		/*
 		 * Inside the queue, so that removal (which freezes it before
 		 * the driver forgets the device's imports) cannot miss this
@@ -376,19 +381,14 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 	bool created;
 
 	/* Allocate first: reclaim must never wait on a map we hold. */
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
 	bio = bio_alloc_bioset(call->bdev, 0,
 			       (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
-			       GFP_KERNEL, &blk_dmabuf_bio_set);
+			       GFP_KERNEL, &blk_dmabuf_req_set);
+	req = container_of(bio, typeof(*req), bio);
 	req->map = dma_buf_p2p_map_get(call->imp, &created);
 	if (IS_ERR(req->map)) {
-		int ret = PTR_ERR(req->map);
-
 		bio_put(bio);
-		kfree(req);
-		return ret;
+		return PTR_ERR(req->map);
 	}
 	call->maps += created;
 	req->call = call;
@@ -398,7 +398,6 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 	bio->bi_iter.bi_sector = dev_offset >> SECTOR_SHIFT;
 	bio_set_dmabuf(bio, req->map, buf_offset, len);
 	bio->bi_end_io = blk_dmabuf_end_io;
-	bio->bi_private = req;
 	atomic_inc(&call->inflight);
 	submit_bio(bio);
 	return 0;
@@ -531,6 +530,7 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 {
 	struct blk_dmabuf_call *call;
 	struct blk_dmabuf_rw rw;
+	struct blk_plug plug;
 	bool write;
 	u64 done;
 	int ret;
@@ -542,8 +542,10 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 	call = blk_dmabuf_call_open(bdev, rw.dmabuf_fd);
 	if (IS_ERR(call))
 		return PTR_ERR(call);
+	call->bounce = rw.flags & BLK_DMABUF_BOUNCE;
 	ret = blk_dmabuf_check_range(call, rw.buf_offset, rw.dev_offset,
-				     rw.length, rw.flags, mode);
+				     rw.length, rw.flags & ~BLK_DMABUF_BOUNCE,
+				     mode);
 	if (ret)
 		goto out_close;
 	write = rw.flags & BLK_DMABUF_WRITE;
@@ -558,6 +560,8 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 	if (ret)
 		goto out_close;
 
+	/* One plug: the requests of the split bios reach the driver as a batch. */
+	blk_start_plug(&plug);
 	for (done = 0; done < rw.length && !ret; ) {
 		u32 n = min_t(u64, rw.length - done, BLK_DMABUF_BIO_MAX);
 
@@ -566,6 +570,7 @@ static int blk_dmabuf_rw(struct block_device *bdev, blk_mode_t mode,
 					&call->result);
 		done += n;
 	}
+	blk_finish_plug(&plug);
 	blk_dmabuf_wait(call, 0);
 	dma_buf_p2p_import_put(call->imp);
 	if (write)
@@ -590,6 +595,7 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 {
 	struct blk_dmabuf_rw_batch batch;
 	struct blk_dmabuf_call *call;
+	struct blk_plug plug;
 	struct blk_dmabuf_io *ios;
 	u64 cpu_bytes = 0;
 	u32 i, qd, issued;
@@ -597,7 +603,8 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 
 	if (copy_from_user(&batch, argp, sizeof(batch)))
 		return -EFAULT;
-	if (batch.flags || batch.path || batch.maps || batch.cpu_bytes)
+	if ((batch.flags & ~BLK_DMABUF_BOUNCE) || batch.path || batch.maps ||
+	    batch.cpu_bytes)
 		return -EINVAL;
 	if (!batch.nr_ios || batch.nr_ios > BLK_DMABUF_BATCH_MAX ||
 	    batch.queue_depth > BLK_DMABUF_BATCH_MAX)
@@ -613,6 +620,7 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 		ret = PTR_ERR(call);
 		goto out_free_ios;
 	}
+	call->bounce = batch.flags & BLK_DMABUF_BOUNCE;
 
 	for (i = 0; i < batch.nr_ios; i++) {
 		struct blk_dmabuf_io *io = &ios[i];
@@ -647,18 +655,29 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 	if (ret)
 		goto out_close;
 
-	for (issued = 0; issued < batch.nr_ios; issued++) {
-		struct blk_dmabuf_io *io = &ios[issued];
-
+	issued = 0;
+	while (!ret && issued < batch.nr_ios) {
 		ret = blk_dmabuf_wait(call, qd);
 		if (ret)
 			break;
-		ret = blk_dmabuf_submit(call, io->buf_offset, io->dev_offset,
-					io->length,
-					io->flags & BLK_DMABUF_WRITE,
-					&io->result);
-		if (ret)
-			break;
+		/*
+		 * As many as there is room for under one plug: the driver
+		 * gets them as a batch (nvme: one doorbell write).
+		 */
+		blk_start_plug(&plug);
+		while (issued < batch.nr_ios &&
+		       atomic_read(&call->inflight) < qd) {
+			struct blk_dmabuf_io *io = &ios[issued];
+
+			ret = blk_dmabuf_submit(call, io->buf_offset,
+						io->dev_offset, io->length,
+						io->flags & BLK_DMABUF_WRITE,
+						&io->result);
+			if (ret)
+				break;
+			issued++;
+		}
+		blk_finish_plug(&plug);
 	}
 	blk_dmabuf_wait(call, 0);
 	dma_buf_p2p_import_put(call->imp);
@@ -732,8 +751,10 @@ static int __init blk_dmabuf_init(void)
 	struct dentry *dir;
 
 	if (bioset_init(&blk_dmabuf_bio_set, BIO_POOL_SIZE, 0,
-			BIOSET_NEED_BVECS))
-		panic("blk-dmabuf: cannot allocate the bio set\n");
+			BIOSET_NEED_BVECS) ||
+	    bioset_init(&blk_dmabuf_req_set, BIO_POOL_SIZE,
+			offsetof(struct blk_dmabuf_req, bio), 0))
+		panic("blk-dmabuf: cannot allocate the bio sets\n");
 	blk_dmabuf_wq = alloc_workqueue("blk-dmabuf",
 					WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!blk_dmabuf_wq)

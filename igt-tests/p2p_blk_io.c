@@ -930,6 +930,82 @@ static void test_virtio_blk_bounce(struct env *e)
 	free(want);
 }
 
+/*
+ * BLK_DMABUF_BOUNCE on a device that reaches the buffer: the call bounces,
+ * no device ever attaches, the buffer stays in the BAR untouched by any
+ * exporter copy, and the bytes are right on both sides.
+ */
+static void test_forced_bounce(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = 16 * MiB, off = 8 * MiB;
+	struct blk_dmabuf_io ios[16];
+	struct blk_dmabuf_rw_batch b;
+	struct counters c0, c1, c2;
+	struct blk_dmabuf_rw rw;
+	uint8_t *want, *old, *map;
+	struct p2p_query q;
+	int fd;
+
+	want = p2p_file_dup(peer->image, off, size);
+	old = p2p_file_dup(peer->image, WRITE_VRAM, size);
+	igt_assert(memcmp(want, old, size));
+	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
+	map = p2p_map(fd, size);
+	set_map(fd, map, 0x5a, size);
+
+	read_counters(e, &c0);
+	blk_rw(peer, fd, BLK_DMABUF_BOUNCE, 0, off, size, &rw);
+	read_counters(e, &c1);
+	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
+	igt_assert_eq_u32(rw.maps, 0);
+	igt_assert_eq_u64(rw.cpu_bytes, size);
+	assert_blk_bounce(&c0, &c1, size);
+	assert_no_exporter_copy(&c0.vram, &c1.vram);
+	p2p_query(e->dev, fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
+	igt_assert_eq_u32(q.q.nr_attachments, 0);
+	check_map(fd, map, want, size, "16 MiB bounced from peer0");
+	check_vram_file(e, fd, want, size, "16 MiB bounced from peer0");
+
+	/* Out to another slice as a batch of 1 MiB writes, then restored. */
+	for (int i = 0; i < 16; i++)
+		ios[i] = (struct blk_dmabuf_io){
+			.buf_offset = i * MiB,
+			.dev_offset = WRITE_VRAM + i * MiB,
+			.length = MiB,
+			.flags = BLK_DMABUF_WRITE,
+		};
+	b = (struct blk_dmabuf_rw_batch){
+		.dmabuf_fd = fd,
+		.flags = BLK_DMABUF_BOUNCE,
+		.ios = (uintptr_t)ios,
+		.nr_ios = 16,
+		.queue_depth = 4,
+	};
+	igt_assert_eq(p2p_ioctl(peer->fd, BLKDMABUFRWBATCH, &b), 0);
+	read_counters(e, &c2);
+	for (int i = 0; i < 16; i++)
+		igt_assert_eq(ios[i].result, 0);
+	igt_assert_eq_u32(b.path, BLK_DMABUF_PATH_BOUNCE);
+	igt_assert_eq_u32(b.maps, 0);
+	igt_assert_eq_u64(b.cpu_bytes, size);
+	assert_blk_bounce(&c1, &c2, size);
+	assert_no_exporter_copy(&c0.vram, &c2.vram);
+	check_image(peer, WRITE_VRAM, want, size, "16 MiB bounced to peer0");
+
+	fill_map(fd, map, old, size);
+	blk_rw(peer, fd, BLK_DMABUF_WRITE | BLK_DMABUF_BOUNCE, 0, WRITE_VRAM,
+	       size, &rw);
+	igt_assert_eq_u32(rw.path, BLK_DMABUF_PATH_BOUNCE);
+	check_image(peer, WRITE_VRAM, old, size, "restoring the slice");
+
+	munmap(map, size);
+	close(fd);
+	free(old);
+	free(want);
+}
+
 #define BATCH_IOS	512
 #define BATCH_IO_SIZE	(4 * KiB)
 
@@ -1387,8 +1463,8 @@ static void test_invalid_inputs(struct env *e)
 			  .buf = BUF_CLOSED, AT_W },
 			{ .what = "fd not a dma-buf", .err = EINVAL,
 			  .buf = BUF_NOT_DMABUF, AT_W },
-			{ .what = "unknown flag 1 << 1", .err = EINVAL,
-			  .flags = 1u << 1, AT_W },
+			{ .what = "unknown flag 1 << 2", .err = EINVAL,
+			  .flags = 1u << 2, AT_W },
 			{ .what = "unknown flag 1 << 31", .err = EINVAL,
 			  .flags = 1u << 31, AT_W },
 			{ .what = "path (out) set", .err = EINVAL,
@@ -1433,7 +1509,8 @@ static void test_invalid_inputs(struct env *e)
 			  .buf = BUF_CLOSED, .entry = -1 },
 			{ .what = "fd not a dma-buf", .err = EINVAL,
 			  .buf = BUF_NOT_DMABUF, .entry = -1 },
-			{ .what = "flags set", .err = EINVAL, .flags = 1,
+			{ .what = "flags: BLK_DMABUF_WRITE (an entry's)",
+			  .err = EINVAL, .flags = BLK_DMABUF_WRITE,
 			  .entry = -1 },
 			{ .what = "path (out) set", .err = EINVAL,
 			  .path = BLK_DMABUF_PATH_NATIVE, .entry = -1 },
@@ -1456,7 +1533,13 @@ static void test_invalid_inputs(struct env *e)
 			{ .what = "entry result (out) set", .err = EINVAL,
 			  .entry = 1, .e_length = 4096, .e_result = -5 },
 			{ .what = "entry unknown flag", .err = EINVAL, .entry = 1,
-			  .e_length = 4096, .e_flags = 1u << 1 },
+			  .e_length = 4096, .e_flags = 1u << 2 },
+			{ .what = "entry flag BLK_DMABUF_BOUNCE (a call's)",
+			  .err = EINVAL, .entry = 1, .e_length = 4096,
+			  .e_flags = BLK_DMABUF_BOUNCE },
+			{ .what = "flags: unknown beside BLK_DMABUF_BOUNCE",
+			  .err = EINVAL, .flags = BLK_DMABUF_BOUNCE | 1u << 2,
+			  .entry = -1 },
 			{ .what = "entry zero length", .err = EINVAL, .entry = 1,
 			  .e_length = 0 },
 			{ .what = "entry length not block aligned", .err = EINVAL,
@@ -2225,6 +2308,14 @@ igt_main
 		     "sides.");
 	igt_subtest("virtio-blk-bounce")
 		test_virtio_blk_bounce(&e);
+
+	igt_describe("BLK_DMABUF_BOUNCE makes an NVMe that reaches the VRAM "
+		     "BAR bounce: 16 MiB in with BLKDMABUFRW and out with a "
+		     "batch, exactly those bytes copied by the CPU, no device "
+		     "attached, the buffer still in the BAR; data checked in "
+		     "the mmap, the VRAM file and the disk image.");
+	igt_subtest("forced-bounce")
+		test_forced_bounce(&e);
 
 	igt_describe("BLKDMABUFRWBATCH: 512 random 4 KiB reads at queue depth "
 		     "32 into distinct buffer offsets all succeed and each lands "

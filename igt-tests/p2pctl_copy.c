@@ -47,6 +47,7 @@
 
 #include "igt.h"
 #include "p2p_bytes.h"
+#include "p2p_slice.h"
 #include "p2p_json.h"
 #include "p2p_topology.h"
 #include "p2pctl_run.h"
@@ -149,17 +150,6 @@ static void json_common(const struct p2p_json *j, uint64_t bytes)
 /* ------------------------------------------------------------------ */
 /* Ground truth                                                         */
 
-static void check_file(const char *path, uint64_t off, const uint8_t *want,
-		       size_t len, const char *what)
-{
-	uint8_t *got = p2p_file_dup(path, off, len);
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, path, off);
-	p2p_check_bytes(got, want, len, msg);
-	free(got);
-}
-
 static void write_file(const char *path, const uint8_t *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -172,75 +162,14 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 /* ------------------------------------------------------------------ */
 /* Target slices: saved before a copy, written back after               */
 
-struct slice {
-	const struct disk *disk;
-	uint64_t off;
-	size_t len;
-	uint8_t *old;
-};
-
-/* The slice a running test has changed, for the exit handler. */
-static struct slice *dirty;
-
-/* Writes @s's old bytes back: open, pwrite, fsync, close only. */
-static bool slice_write_back(const struct slice *s)
-{
-	size_t done = 0;
-	bool ok;
-	int fd;
-
-	fd = open(s->disk->dev, O_WRONLY | O_DIRECT | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	while (done < s->len) {
-		ssize_t n = pwrite(fd, s->old + done, s->len - done,
-				   s->off + done);
-
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	ok = done == s->len && !fsync(fd);
-	close(fd);
-	return ok;
-}
-
-static void restore_on_exit(int sig)
-{
-	(void)sig;
-	if (dirty)
-		slice_write_back(dirty);
-}
-
-/* Saves the slice and makes sure @src_bytes would change it. */
-static void slice_save(struct slice *s, const struct disk *d, uint64_t off,
+/* Saves a slice of @d and makes sure @new_bytes would change it. */
+static void slice_save(struct p2p_slice *s, const struct disk *d, uint64_t off,
 		       size_t len, const uint8_t *new_bytes)
 {
-	static bool installed;
-
-	s->disk = d;
-	s->off = off;
-	s->len = len;
-	s->old = p2p_file_dup(d->image, off, len);
+	p2p_slice_save(s, d->dev, d->image, off, len);
 	igt_assert_f(memcmp(s->old, new_bytes, len),
 		     "%s at %" PRIu64 " MiB already holds the bytes to copy\n",
 		     d->name, off / MiB);
-	if (!installed) {
-		igt_install_exit_handler(restore_on_exit);
-		installed = true;
-	}
-	dirty = s;
-}
-
-static void slice_restore(struct slice *s)
-{
-	igt_assert_f(slice_write_back(s), "writing %s back at %" PRIu64
-		     ": %m\n", s->disk->dev, s->off);
-	dirty = NULL;
-	check_file(s->disk->image, s->off, s->old, s->len,
-		   "the slice written back");
-	free(s->old);
-	s->old = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -310,7 +239,7 @@ static void copy_checked(const struct disk *src, uint64_t src_off,
 			 uint64_t len, const char *via, struct p2p_json *j)
 {
 	struct p2p_result r = { };
-	struct slice s;
+	struct p2p_slice s;
 	uint8_t *want;
 
 	want = p2p_file_dup(src->image, src_off, len);
@@ -321,8 +250,8 @@ static void copy_checked(const struct disk *src, uint64_t src_off,
 	expect_ok(&r);
 	p2p_json_parse(j, r.out);
 	p2p_json_expect_text(j, "verify.match", "true");
-	check_file(dst->image, dst_off, want, len, "the copied slice");
-	slice_restore(&s);
+	p2p_check_file(dst->image, dst_off, want, len, "the copied slice");
+	p2p_slice_restore(&s);
 	free(want);
 }
 
@@ -334,7 +263,7 @@ static void test_nvme_vram_nvme(struct env *e)
 	char via[64], line[512];
 	struct p2p_result r = { };
 	struct p2p_json j = { };
-	struct slice s;
+	struct p2p_slice s;
 	uint8_t *want;
 
 	igt_assert_f(strcmp(rmode, "system") && strcmp(wmode, "system"),
@@ -388,8 +317,9 @@ static void test_nvme_vram_nvme(struct env *e)
 			  "0.000 per payload byte: block I/O 0, exporter "
 			  "migrations 0, files 0\n"));
 	igt_assert(strstr(r.out, "verify   SRC and DST ranges match\n"));
-	check_file(cmb->image, WRITE_SLICE, want, 16 * MiB, "the copied slice");
-	slice_restore(&s);
+	p2p_check_file(cmb->image, WRITE_SLICE, want, 16 * MiB,
+		       "the copied slice");
+	p2p_slice_restore(&s);
 	free(want);
 }
 
@@ -496,7 +426,7 @@ static void test_auto_provider(struct env *e)
 	p2p_json_expect_text(&j, "read.path", "p2p");
 	p2p_json_expect_text(&j, "read.reason", "p2p-bus");
 	want = p2p_file_dup(peer->image, 4 * MiB, 4 * MiB);
-	check_file(DST_FILE, 0, want, 4 * MiB, "peer0 copied to a file");
+	p2p_check_file(DST_FILE, 0, want, 4 * MiB, "peer0 copied to a file");
 	free(want);
 
 	/* far0: through the host bridge, or no provider at all. */
@@ -656,7 +586,7 @@ static void test_file_to_nvme(struct env *e)
 	const size_t len = 16 * MiB;
 	struct p2p_result r = { };
 	struct p2p_json j = { };
-	struct slice s;
+	struct p2p_slice s;
 	uint8_t *data;
 
 	data = p2p_xalloc(len);
@@ -677,8 +607,9 @@ static void test_file_to_nvme(struct env *e)
 	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
 	p2p_json_expect_u64(&j, "cpu_bytes.total", len);
 	p2p_json_expect_text(&j, "verify.match", "true");
-	check_file(peer->image, WRITE_SLICE, data, len, "a file copied to NVMe");
-	slice_restore(&s);
+	p2p_check_file(peer->image, WRITE_SLICE, data, len,
+		       "a file copied to NVMe");
+	p2p_slice_restore(&s);
 	unlink(SRC_FILE);
 	free(data);
 }
@@ -712,8 +643,8 @@ static void test_nvme_to_file(struct env *e)
 	igt_assert_eq(stat(DST_FILE, &st), 0);
 	igt_assert_eq_u64(st.st_size, 1000 + len);
 	want = p2p_file_dup(peer->image, 48 * MiB, len);
-	check_file(DST_FILE, 1000, want, len, "NVMe copied to a file");
-	check_file(DST_FILE, 0, zeros, sizeof(zeros), "the file's hole");
+	p2p_check_file(DST_FILE, 1000, want, len, "NVMe copied to a file");
+	p2p_check_file(DST_FILE, 0, zeros, sizeof(zeros), "the file's hole");
 	free(want);
 	unlink(DST_FILE);
 }
@@ -1046,7 +977,7 @@ static void test_bad_objects(struct env *e)
 	}
 
 	/* Nothing of it touched DST. */
-	check_file(DST_FILE, 0, page, sizeof(page), "DST after the errors");
+	p2p_check_file(DST_FILE, 0, page, sizeof(page), "DST after the errors");
 	unlink(SRC_FILE);
 	unlink(DST_FILE);
 }
@@ -1129,7 +1060,7 @@ static void test_failed_io(struct env *e)
 	igt_assert(strstr(r.err, "p2pctl: copy: failed: 0 of 1048576 bytes "
 			  "(0 of 1M) copied; DST holds SRC's bytes up to DST "
 			  "offset 100663296 only\n"));
-	check_file(cmb->image, WRITE_SLICE, old, MiB, "a read-only device");
+	p2p_check_file(cmb->image, WRITE_SLICE, old, MiB, "a read-only device");
 	free(old);
 
 	/* A DST that fills up half way: what was copied is said, and true. */
@@ -1151,7 +1082,7 @@ static void test_failed_io(struct env *e)
 		 "to DST offset %lld only\n", (long long)st.st_size);
 	igt_assert_f(strstr(r.err, msg), "no '%s' in %s\n", msg, r.err);
 	want = p2p_file_dup(peer->image, 0, st.st_size);
-	check_file(dst, 0, want, st.st_size, "what was copied before ENOSPC");
+	p2p_check_file(dst, 0, want, st.st_size, "what was copied before ENOSPC");
 	free(want);
 	umount_tmpfs();
 	unlink(SRC_FILE);

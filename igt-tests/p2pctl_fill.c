@@ -46,24 +46,6 @@ IGT_TEST_DESCRIPTION("p2pctl fill, dump and verify write and read the "
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)
 
-/*
- * The documented pattern: byte X % 8 (little-endian) of
- * SplitMix64(S + (X / 8 + 1) * 0x9e3779b97f4a7c15).
- */
-static uint64_t splitmix64_output(uint64_t seed, uint64_t n)
-{
-	uint64_t z = seed + (n + 1) * 0x9e3779b97f4a7c15ull;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint8_t pattern_byte(uint64_t seed, uint64_t x)
-{
-	return splitmix64_output(seed, x / 8) >> (8 * (x % 8));
-}
-
 /* p2pctl ARGS (split at spaces), its stdout captured: the exit status. */
 #define run(res, ...) p2pctl_runf(res, NULL, __VA_ARGS__)
 
@@ -160,7 +142,7 @@ static void vram_buf(struct buf *b, int dev, const struct p2p_machine *m,
 static void model_pattern(struct buf *b, uint64_t seed, size_t off, size_t len)
 {
 	for (size_t x = off; x < off + len; x++)
-		b->model[x] = pattern_byte(seed, x);
+		b->model[x] = p2pctl_pattern_byte(seed, x);
 }
 
 /* The test's own write through its mapping, in a CPU access. */
@@ -231,8 +213,8 @@ static void test_reference_values(const struct p2p_machine *m, int dev)
 
 	/* The test's own rendering of the documented function first. */
 	for (unsigned int i = 0; i < 5; i++)
-		igt_assert_eq_u64(splitmix64_output(1234567, i), ref[i]);
-	igt_assert_eq_u64(splitmix64_output(0, 0), 0xe220a8397b1dcdafull);
+		igt_assert_eq_u64(p2pctl_pattern_word(1234567, i), ref[i]);
+	igt_assert_eq_u64(p2pctl_pattern_word(0, 0), 0xe220a8397b1dcdafull);
 
 	vram_buf(&b, dev, m, 64 * KiB);
 	run_ok(&res, "fill %d --seed 1234567", b.fd);
@@ -348,7 +330,7 @@ static uint64_t first_diff(const struct buf *b, uint64_t seed, uint64_t off,
 
 	*count = 0;
 	for (uint64_t x = off; x < off + len; x++) {
-		if (b->model[x] == pattern_byte(seed, x))
+		if (b->model[x] == p2pctl_pattern_byte(seed, x))
 			continue;
 		if (first == UINT64_MAX)
 			first = x;
@@ -383,7 +365,7 @@ static void test_verify_seed(const struct p2p_machine *m, int dev)
 	/* The wrong seed: most bytes differ, the test counts them. */
 	run(&res, "verify %d --seed 0x78", b.fd);
 	first = first_diff(&b, 0x78, 0, b.size, &count);
-	expect_mismatch(&res, &b, 0, b.size, pattern_byte(0x78, first), first,
+	expect_mismatch(&res, &b, 0, b.size, p2pctl_pattern_byte(0x78, first), first,
 			count, "seed 0x78");
 	run(&res, "verify %d --zero", b.fd);
 	first = UINT64_MAX;
@@ -402,7 +384,7 @@ static void test_verify_seed(const struct p2p_machine *m, int dev)
 	byte = b.model[bad] ^ 0x5a;
 	poke(&b, bad, &byte, 1);
 	run(&res, "verify %d --seed 0x77", b.fd);
-	expect_mismatch(&res, &b, 0, b.size, pattern_byte(0x77, bad), bad, 1,
+	expect_mismatch(&res, &b, 0, b.size, p2pctl_pattern_byte(0x77, bad), bad, 1,
 			"seed 0x77");
 
 	/* Ranges that end right before it or start right after it pass. */
@@ -412,7 +394,7 @@ static void test_verify_seed(const struct p2p_machine *m, int dev)
 	run_ok(&res, "verify %d --offset 0x12346 --seed 0x77", b.fd);
 	run(&res, "verify %d --offset 0x12000 --length 0x346 --seed 0x77",
 	    b.fd);
-	expect_mismatch(&res, &b, 0x12000, 0x346, pattern_byte(0x77, bad), bad,
+	expect_mismatch(&res, &b, 0x12000, 0x346, p2pctl_pattern_byte(0x77, bad), bad,
 			1, "seed 0x77");
 	p2p_result_fini(&res);
 	buf_fini(&b);
@@ -683,7 +665,7 @@ static void exercise(const struct p2p_machine *m, int dev, struct buf *b)
 	       b->fd);
 	run(&res, "verify %d --seed 0x1234", b->fd);
 	first = first_diff(b, 0x1234, 0, b->size, &count);
-	expect_mismatch(&res, b, 0, b->size, pattern_byte(0x1234, first), first,
+	expect_mismatch(&res, b, 0, b->size, p2pctl_pattern_byte(0x1234, first), first,
 			count, "seed 0x1234");
 	run_ok(&res, "dump %d --raw", b->fd);
 	igt_assert_eq_u64(res.out_len, b->size);

@@ -272,16 +272,40 @@ static void p2p_free_system(struct page **pages, pgoff_t nr_pages)
 		__free_page(pages[nr_pages]);
 }
 
+/* Largest block p2p_alloc_system() asks for: 2 MiB with 4 KiB pages. */
+#define P2P_SYSTEM_MAX_ORDER	min(9, MAX_PAGE_ORDER)
+
+/*
+ * System pages for the whole buffer, in blocks as large as the allocator
+ * gives without working for them (down to single pages): fewer, longer DMA
+ * segments for importers, fewer calls to allocate and copy.  Blocks are
+ * split, so that every page is freed on its own.
+ */
 static int p2p_alloc_system(struct p2p_buffer *buf, struct page **pages)
 {
-	pgoff_t pg;
+	unsigned int order = P2P_SYSTEM_MAX_ORDER;
+	pgoff_t pg = 0, i;
 
-	for (pg = 0; pg < buf->nr_pages; pg++) {
-		pages[pg] = alloc_page(GFP_KERNEL | __GFP_NOWARN);
-		if (!pages[pg]) {
+	while (pg < buf->nr_pages) {
+		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+		struct page *page;
+
+		while ((1UL << order) > buf->nr_pages - pg)
+			order--;
+		if (order)
+			gfp |= __GFP_NORETRY | __GFP_NOMEMALLOC;
+		page = alloc_pages(gfp, order);
+		if (!page) {
+			if (order) {
+				order--;
+				continue;
+			}
 			p2p_free_system(pages, pg);
 			return -ENOMEM;
 		}
+		split_page(page, order);
+		for (i = 0; i < (1UL << order); i++)
+			pages[pg++] = page + i;
 	}
 	return 0;
 }
@@ -672,11 +696,23 @@ static int p2p_exporter_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	dma_resv_assert_held(dmabuf->resv);
 
 	if (!buf->vmap_count) {
-		if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
-			prot = pgprot_writecombine(prot);
-		buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP, prot);
-		if (!buf->vaddr)
-			return -ENOMEM;
+		/*
+		 * One chunk of p2pmem is already in the kernel's map
+		 * (pci_alloc_p2pmem() memory is memremapped): no vmap, which
+		 * costs a page table per 2 MiB and a TLB flush when undone,
+		 * for users that vmap for each small copy.
+		 */
+		if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR &&
+		    buf->nr_chunks == 1) {
+			buf->vaddr = buf->chunks[0].kaddr;
+		} else {
+			if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+				prot = pgprot_writecombine(prot);
+			buf->vaddr = vmap(buf->pages, buf->nr_pages, VM_MAP,
+					  prot);
+			if (!buf->vaddr)
+				return -ENOMEM;
+		}
 	}
 	/* The kernel mapping stays valid: no move while it exists. */
 	buf->vmap_count++;
@@ -697,7 +733,8 @@ static void p2p_exporter_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 	buf->pin_count--;
 	if (!--buf->vmap_count) {
-		vunmap(buf->vaddr);
+		if (is_vmalloc_addr(buf->vaddr))
+			vunmap(buf->vaddr);
 		buf->vaddr = NULL;
 	}
 }

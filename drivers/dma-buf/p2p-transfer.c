@@ -94,20 +94,27 @@ void dma_buf_p2p_unregister_transfer(struct pci_dev *provider)
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_unregister_transfer);
 
+/* Most bytes one memcpy moves between two chances to reschedule. */
+#define P2P_COPY_RUN_PAGES	(SZ_2M >> PAGE_SHIFT)
+
 static void p2p_cpu_copy(struct page **dst, struct page **src,
 			 unsigned long nr_pages, bool to_bar)
 {
-	unsigned long pg;
+	unsigned long pg, n;
 
-	/* The BAR side goes through its (uncached) kernel mapping. */
-	for (pg = 0; pg < nr_pages; pg++) {
+	for (pg = 0; pg < nr_pages; pg += n) {
+		void *d = page_address(dst[pg]), *s = page_address(src[pg]);
+
+		/* Pages contiguous on both sides: one copy. */
+		for (n = 1; pg + n < nr_pages && n < P2P_COPY_RUN_PAGES &&
+		     page_address(dst[pg + n]) == d + n * PAGE_SIZE &&
+		     page_address(src[pg + n]) == s + n * PAGE_SIZE; n++)
+			;
+		/* The BAR side goes through its (uncached) kernel mapping. */
 		if (to_bar)
-			memcpy_toio((void __iomem *)page_address(dst[pg]),
-				    page_address(src[pg]), PAGE_SIZE);
+			memcpy_toio((void __iomem *)d, s, n * PAGE_SIZE);
 		else
-			memcpy_fromio(page_address(dst[pg]),
-				      (void __iomem *)page_address(src[pg]),
-				      PAGE_SIZE);
+			memcpy_fromio(d, (void __iomem *)s, n * PAGE_SIZE);
 		cond_resched();
 	}
 }

@@ -56,6 +56,17 @@ uint8_t *p2p_file_dup(const char *path, uint64_t off, size_t len)
 	return buf;
 }
 
+void p2p_check_file(const char *path, uint64_t off, const uint8_t *want,
+		    size_t len, const char *what)
+{
+	uint8_t *got = p2p_file_dup(path, off, len);
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s at %#" PRIx64, what, path, off);
+	p2p_check_bytes(got, want, len, msg);
+	free(got);
+}
+
 void p2p_check_bytes(const uint8_t *got, const uint8_t *want, size_t len,
 		     const char *what)
 {
@@ -79,4 +90,18 @@ void p2p_check_pattern(const uint8_t *got, size_t len, uint64_t seed,
 	p2p_fill_pattern(want, len, seed);
 	p2p_check_bytes(got, want, len, what);
 	free(want);
+}
+
+uint64_t p2pctl_pattern_word(uint64_t seed, uint64_t n)
+{
+	uint64_t z = seed + (n + 1) * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint8_t p2pctl_pattern_byte(uint64_t seed, uint64_t x)
+{
+	return p2pctl_pattern_word(seed, x / 8) >> (8 * (x % 8));
 }

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xf86drm.h>
+
 #include "p2pctl.h"
 #include "pci.h"
 
@@ -441,9 +443,7 @@ int p2pctl_alloc(int argc, char **argv)
 		/* CMD gets it through exec: cleared in its child only. */
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	while ((ret = ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a)) &&
-	       (errno == EINTR || errno == EAGAIN))
-		;
+	ret = drmIoctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a);
 	if (ret) {
 		alloc_err(dev, errno, size, &pci);
 		close(dev);

@@ -16,6 +16,8 @@
 
 #include <linux/magic.h>
 
+#include <xf86drm.h>
+
 #include "copy.h"
 
 /* The P2PDMA path from @dev's DMA function to @provider, NONE when none. */
@@ -115,7 +117,7 @@ static int alloc_on_provider(struct copy *c, uint64_t want)
 	char sz[16];
 	int err;
 
-	if (!copy_ioctl(c->buf.dev, DMA_BUF_P2P_IOC_ALLOC, &a)) {
+	if (!drmIoctl(c->buf.dev, DMA_BUF_P2P_IOC_ALLOC, &a)) {
 		c->buf.fd = (int)a.fd;
 		c->buf.own_fd = true;
 		return 0;

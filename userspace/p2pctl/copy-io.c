@@ -12,6 +12,8 @@
 
 #include <linux/dma-buf.h>
 
+#include <xf86drm.h>
+
 #include "copy.h"
 
 static void note_path(struct direction *d, const char *path,
@@ -149,7 +151,7 @@ static int block_io(struct copy *c, const struct endpoint *e, bool write,
 		b.ios = (uintptr_t)c->ios;
 		b.nr_ios = nr;
 		b.queue_depth = c->queue_depth;
-		if (!copy_ioctl(e->fd, BLKDMABUFRWBATCH, &b)) {
+		if (!drmIoctl(e->fd, BLKDMABUFRWBATCH, &b)) {
 			d->calls++;
 			d->maps += b.maps;
 			d->cpu_bytes += b.cpu_bytes;
@@ -204,7 +206,7 @@ static int file_io(struct copy *c, const struct endpoint *e, bool write,
 
 	*good = 0;
 	sync.flags |= DMA_BUF_SYNC_START;
-	if (copy_ioctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync)) {
+	if (drmIoctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync)) {
 		err = errno;
 		p2pctl_progress_finish(&c->progress);
 		p2pctl_err(CMD, err, "CPU access to the dma-buf");
@@ -234,7 +236,7 @@ static int file_io(struct copy *c, const struct endpoint *e, bool write,
 	}
 	sync.flags &= ~DMA_BUF_SYNC_START;
 	sync.flags |= DMA_BUF_SYNC_END;
-	copy_ioctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync);
+	drmIoctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync);
 
 	d->calls++;
 	d->cpu_bytes += off;

@@ -85,17 +85,6 @@ static void usage(FILE *f)
 "      'p2pctl copy disk.img /dev/nvme0n1 --via-fd $P2P_FD'\n");
 }
 
-/* ioctl(), again after EINTR and EAGAIN, as drmIoctl() does. */
-int copy_ioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret;
-}
-
 bool copy_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");

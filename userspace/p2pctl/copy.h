@@ -104,8 +104,6 @@ struct copy {
 };
 
 /* copy.c */
-/* ioctl(), again after EINTR and EAGAIN, as drmIoctl() does. */
-int copy_ioctl(int fd, unsigned long req, void *arg);
 /* The first line of the file @path: whether there was one. */
 bool copy_read_line(const char *path, char *buf, size_t len);
 

@@ -29,6 +29,8 @@ static const struct p2pctl_cmd cmds[] = {
 	  p2pctl_migrate },
 	{ "stats", "counters of providers, the importer and block I/O",
 	  p2pctl_stats },
+	{ "bench", "measure an I/O path or the buffers, for side by side runs",
+	  p2pctl_bench },
 };
 
 static void usage(FILE *f)

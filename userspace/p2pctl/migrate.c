@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xf86drm.h>
+
 #include "p2pctl.h"
 
 static void usage(FILE *f)
@@ -167,9 +169,7 @@ int p2pctl_migrate(int argc, char **argv)
 
 	mig.fd = (uint32_t)t.fd;
 	start = now();
-	while ((ret = ioctl(dev, DMA_BUF_P2P_IOC_MIGRATE, &mig)) &&
-	       (errno == EINTR || errno == EAGAIN))
-		;
+	ret = drmIoctl(dev, DMA_BUF_P2P_IOC_MIGRATE, &mig);
 	secs = now() - start;
 	if (ret) {
 		migrate_err(dev, errno, &t, mig.placement, &before);

@@ -221,6 +221,7 @@ int p2pctl_dump(int argc, char **argv);
 int p2pctl_verify(int argc, char **argv);
 int p2pctl_migrate(int argc, char **argv);
 int p2pctl_stats(int argc, char **argv);
+int p2pctl_bench(int argc, char **argv);
 
 /*
  * progress.c and gem.c: p2pctl copy's progress bar and GEM buffers.

@@ -35,6 +35,8 @@
 #include <linux/dma-buf.h>
 #include <linux/magic.h>
 
+#include <xf86drm.h>
+
 #include "p2pctl.h"
 
 #define SPLITMIX64_GAMMA	0x9e3779b97f4a7c15ull
@@ -215,16 +217,11 @@ out_close:
 	return P2PCTL_EXIT_ERROR;
 }
 
-/* DMA_BUF_IOCTL_SYNC, retried as drmIoctl() does. */
 static int cpu_sync(int fd, uint64_t flags)
 {
 	struct dma_buf_sync sync = { .flags = flags };
-	int ret;
 
-	do {
-		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
-	} while (ret && (errno == EINTR || errno == EAGAIN));
-	return ret ? -errno : 0;
+	return drmIoctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
 }
 
 int p2pctl_range_begin(const char *cmd, struct p2pctl_range *r)

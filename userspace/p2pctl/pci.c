@@ -103,17 +103,11 @@ int p2p_list_providers(int dev, struct p2p_provider *out, int max)
 	return n;
 }
 
-/*
- * The PCI function that does a block device's DMA: the last PCI address in
- * its sysfs path (/sys/devices/pci0000:00/.../0000:03:00.0/nvme/nvme0/
- * nvme0n1).  Virtual devices (loop, ram) have none.
- */
-static bool block_dev_pci(const char *name, struct pci_func *pci)
+bool pci_func_of_sysfs(const char *path, struct pci_func *pci)
 {
-	char path[PATH_MAX], real[PATH_MAX], *tok, *save;
+	char real[PATH_MAX], *tok, *save;
 	bool found = false;
 
-	snprintf(path, sizeof(path), SYS_BLOCK "/%s", name);
 	if (!realpath(path, real))
 		return false;
 	for (tok = strtok_r(real, "/", &save); tok;
@@ -121,6 +115,14 @@ static bool block_dev_pci(const char *name, struct pci_func *pci)
 		if (pci_parse_addr(tok, pci))
 			found = true;
 	return found;
+}
+
+static bool block_dev_pci(const char *name, struct pci_func *pci)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), SYS_BLOCK "/%s", name);
+	return pci_func_of_sysfs(path, pci);
 }
 
 int p2p_list_block_devs(struct block_dev *out, int max)

@@ -32,6 +32,13 @@ struct block_dev {
 };
 
 bool pci_parse_addr(const char *s, struct pci_func *pci);
+/*
+ * The PCI function that does a device's DMA: the last PCI address in the
+ * real path of its sysfs entry @path (/sys/block/nvme0n1 resolves to
+ * /sys/devices/pci0000:00/.../0000:03:00.0/nvme/nvme0/nvme0n1).  Virtual
+ * devices (loop, ram) have none.
+ */
+bool pci_func_of_sysfs(const char *path, struct pci_func *pci);
 
 /*
  * Fill @out with up to @max entries; return how many there are (may be

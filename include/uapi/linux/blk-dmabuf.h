@@ -49,6 +49,13 @@
 
 /* Write the buffer's bytes to the device; without it, read into the buffer. */
 #define BLK_DMABUF_WRITE		(1U << 0)
+/*
+ * Take the bounce path even where the device could DMA the buffer itself:
+ * to measure one path against the other, or to keep data off a
+ * peer-to-peer route the platform is known to break.  A whole call's flag
+ * (struct blk_dmabuf_rw, struct blk_dmabuf_rw_batch), not an entry's.
+ */
+#define BLK_DMABUF_BOUNCE		(1U << 1)
 
 /* The device DMAed the buffer's memory itself (peer-to-peer or not). */
 #define BLK_DMABUF_PATH_NATIVE		1
@@ -58,7 +65,7 @@
 /**
  * struct blk_dmabuf_rw - one synchronous transfer
  * @dmabuf_fd: the DMA-BUF
- * @flags: BLK_DMABUF_WRITE or 0
+ * @flags: BLK_DMABUF_WRITE, BLK_DMABUF_BOUNCE, both or 0
  * @buf_offset: byte offset into the buffer
  * @dev_offset: byte offset into the block device (or partition)
  * @length: bytes to move; split into as many requests as the device needs,
@@ -107,7 +114,7 @@ struct blk_dmabuf_io {
 /**
  * struct blk_dmabuf_rw_batch - many independent transfers, many in flight
  * @dmabuf_fd: the DMA-BUF every entry uses
- * @flags: must be 0
+ * @flags: BLK_DMABUF_BOUNCE or 0
  * @ios: user pointer to @nr_ios struct blk_dmabuf_io
  * @nr_ios: 1 to BLK_DMABUF_BATCH_MAX
  * @queue_depth: entries kept in flight at once, 1 to BLK_DMABUF_BATCH_MAX;
