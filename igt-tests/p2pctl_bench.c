@@ -312,6 +312,13 @@ static void test_usage_errors(struct env *e)
 	expect_fail("--workload read --path direct --seed x /dev/null", 2,
 		    "bad seed 'x': a number from 0 to 2^64-1" SEE);
 
+	snprintf(args, sizeof(args), "--workload copy --path direct "
+		 "--allow-write --dst-offset 60M %s %s", peer, peer);
+	expect_fail(args, 2, "SRC and DST are one device and their regions "
+		    "overlap: give --dst-offset" SEE);
+	expect_fail("--workload read --path direct --dst-offset 64M /dev/null",
+		    2, "--dst-offset is for copy" SEE);
+
 	/* Good command lines, bad objects: exit 1 with the errno. */
 	expect_fail("--workload read --path direct /nonexistent", 1,
 		    "open /nonexistent: No such file or directory (ENOENT)");

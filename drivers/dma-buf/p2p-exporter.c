@@ -526,6 +526,41 @@ static void p2p_exporter_unpin(struct dma_buf_attachment *attach)
 	buf->pin_count--;
 }
 
+/*
+ * The table of the BAR placement: an entry per chunk (several for a chunk
+ * longer than a segment), without walking every page as
+ * sg_alloc_table_from_pages() would: a 1 GiB buffer is 262144 pages.
+ */
+static int p2p_bar_sgt(struct p2p_buffer *buf, struct sg_table *sgt)
+{
+	unsigned int i, nents = 0;
+	struct scatterlist *sg;
+	pgoff_t pg = 0;
+	int ret;
+
+	for (i = 0; i < buf->nr_chunks; i++)
+		nents += DIV_ROUND_UP(buf->chunks[i].size, P2P_MAX_SEGMENT);
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	sg = sgt->sgl;
+	for (i = 0; i < buf->nr_chunks; i++) {
+		size_t left = buf->chunks[i].size;
+
+		while (left) {
+			size_t len = min_t(size_t, left, P2P_MAX_SEGMENT);
+
+			/* A chunk's pages are contiguous, as its memory is. */
+			sg_set_page(sg, buf->pages[pg], len, 0);
+			pg += len >> PAGE_SHIFT;
+			left -= len;
+			sg = sg_next(sg);
+		}
+	}
+	return 0;
+}
+
 static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 					 enum dma_data_direction dir)
 {
@@ -549,9 +584,14 @@ static struct sg_table *p2p_exporter_map(struct dma_buf_attachment *attach,
 	if (!mapping)
 		return ERR_PTR(-ENOMEM);
 	sgt = &mapping->sgt;
-	ret = sg_alloc_table_from_pages_segment(sgt, buf->pages, buf->nr_pages,
-						0, buf->size, P2P_MAX_SEGMENT,
-						GFP_KERNEL);
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+		ret = p2p_bar_sgt(buf, sgt);
+	else
+		ret = sg_alloc_table_from_pages_segment(sgt, buf->pages,
+							buf->nr_pages, 0,
+							buf->size,
+							P2P_MAX_SEGMENT,
+							GFP_KERNEL);
 	if (ret)
 		goto out_free_mapping;
 

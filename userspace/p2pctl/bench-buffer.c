@@ -69,16 +69,12 @@ static void print_probe(const char *name, const struct probe_result *r,
 
 int bench_map(struct bench *b)
 {
-	struct dma_buf_p2p_migrate m = {
-		.fd = (uint32_t)b->buf_fd,
-		.placement = DMA_BUF_P2P_PLACEMENT_SYSTEM,
-	};
 	struct probe_result bar, sys;
 	int ret;
 
 	ret = probe_repeatedly(b, &bar);
-	if (!ret && drmIoctl(b->p2p, DMA_BUF_P2P_IOC_MIGRATE, &m))
-		ret = -errno;
+	if (!ret)
+		ret = bench_move(b, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	if (!ret)
 		ret = probe_repeatedly(b, &sys);
 	if (ret) {
@@ -99,16 +95,12 @@ int bench_map(struct bench *b)
 
 static int migrate_to(struct bench *b, uint32_t placement, double *secs)
 {
-	struct dma_buf_p2p_migrate m = {
-		.fd = (uint32_t)b->buf_fd,
-		.placement = placement,
-	};
 	double t0 = bench_now();
+	int ret;
 
-	if (drmIoctl(b->p2p, DMA_BUF_P2P_IOC_MIGRATE, &m))
-		return -errno;
+	ret = bench_move(b, placement);
 	*secs = bench_now() - t0;
-	return 0;
+	return ret;
 }
 
 /*

@@ -84,6 +84,12 @@ static void plan_round(struct bench *b)
 	}
 }
 
+/* Where on the device of the current pass slot @slot's I/O goes. */
+static uint64_t dev_offset(const struct bench *b, uint32_t slot)
+{
+	return b->pass_base + b->offsets[slot];
+}
+
 /* dma-buf paths ----------------------------------------------------- */
 
 static int dmabuf_rw(struct bench *b, int dev, uint32_t slot, bool write)
@@ -93,7 +99,7 @@ static int dmabuf_rw(struct bench *b, int dev, uint32_t slot, bool write)
 		.flags = (write ? BLK_DMABUF_WRITE : 0) |
 			 (b->path == BENCH_BOUNCE ? BLK_DMABUF_BOUNCE : 0),
 		.buf_offset = (uint64_t)slot * b->block_size,
-		.dev_offset = b->offsets[slot],
+		.dev_offset = dev_offset(b, slot),
 		.length = b->block_size,
 	};
 
@@ -118,7 +124,7 @@ static int dmabuf_batch(struct bench *b, int dev, bool write)
 	for (uint32_t i = 0; i < b->slots; i++)
 		b->ios[i] = (struct blk_dmabuf_io){
 			.buf_offset = (uint64_t)i * b->block_size,
-			.dev_offset = b->offsets[i],
+			.dev_offset = dev_offset(b, i),
 			.length = (uint32_t)b->block_size,
 			.flags = write ? BLK_DMABUF_WRITE : 0,
 		};
@@ -173,9 +179,9 @@ static int sync_pass(struct bench *b, int dev, bool write)
 		if (write)
 			stage(b, i, false);
 		n = write ? pwrite(dev, dma_target(b, i), b->block_size,
-				   b->offsets[i]) :
+				   dev_offset(b, i)) :
 			    pread(dev, dma_target(b, i), b->block_size,
-				  b->offsets[i]);
+				  dev_offset(b, i));
 		if (n < 0)
 			return -errno;
 		if ((uint64_t)n != b->block_size)
@@ -194,10 +200,10 @@ static void uring_queue(struct bench *b, int dev, uint32_t slot, bool write)
 	if (write) {
 		stage(b, slot, false);
 		io_uring_prep_write(sqe, dev, dma_target(b, slot),
-				    b->block_size, b->offsets[slot]);
+				    b->block_size, dev_offset(b, slot));
 	} else {
 		io_uring_prep_read(sqe, dev, dma_target(b, slot),
-				   b->block_size, b->offsets[slot]);
+				   b->block_size, dev_offset(b, slot));
 	}
 	io_uring_sqe_set_data64(sqe, slot);
 }
@@ -258,6 +264,7 @@ static int host_pass(struct bench *b, int dev, bool write)
 
 static int pass(struct bench *b, int dev, bool write)
 {
+	b->pass_base = dev == b->dst ? b->dst_offset : 0;
 	return is_dmabuf_path(b->path) ? dmabuf_pass(b, dev, write) :
 					 host_pass(b, dev, write);
 }
@@ -314,7 +321,7 @@ int bench_io_verify(struct bench *b)
 		ret = read_back(b->dev, want, b->block_size, b->offsets[i]);
 		if (!ret && b->workload == BENCH_COPY) {
 			ret = read_back(b->dst, got, b->block_size,
-					b->offsets[i]);
+					b->dst_offset + b->offsets[i]);
 			have = got;
 		}
 		if (!ret && memcmp(want, have, b->block_size)) {
@@ -323,7 +330,9 @@ int bench_io_verify(struct bench *b)
 				   bench_path_names[b->path],
 				   b->workload == BENCH_COPY ? b->dst_path :
 				   b->dev_path,
-				   (unsigned long long)b->offsets[i]);
+				   (unsigned long long)(b->offsets[i] +
+							(b->workload == BENCH_COPY ?
+							 b->dst_offset : 0)));
 			ret = -EIO;
 		}
 	}

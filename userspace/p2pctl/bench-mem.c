@@ -60,19 +60,25 @@ static int alloc_dmabuf(struct bench *b)
 	return 0;
 }
 
-/* The migrated path: the buffer in system memory before any I/O. */
-static int move_to_system(struct bench *b)
+int bench_move(const struct bench *b, uint32_t placement)
 {
 	struct dma_buf_p2p_migrate m = {
 		.fd = (uint32_t)b->buf_fd,
-		.placement = DMA_BUF_P2P_PLACEMENT_SYSTEM,
+		.placement = placement,
 	};
+
+	return drmIoctl(b->p2p, DMA_BUF_P2P_IOC_MIGRATE, &m) ? -errno : 0;
+}
+
+/* The migrated path: the buffer in system memory before any I/O. */
+static int move_to_system(struct bench *b)
+{
 	uint64_t before, after;
 	int ret;
 
 	ret = bench_exporter_copied(b, &before);
-	if (!ret && drmIoctl(b->p2p, DMA_BUF_P2P_IOC_MIGRATE, &m))
-		ret = -errno;
+	if (!ret)
+		ret = bench_move(b, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	if (!ret)
 		ret = bench_exporter_copied(b, &after);
 	if (ret) {

@@ -79,6 +79,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --provider PCI      the P2PDMA provider of the buffer or p2pmem\n"
 		"  --size S            memory, and the devices' region (default 64M)\n"
+		"  --dst-offset O      copy: where DST's region starts (default 0; SRC\n"
+		"                      and DST may then be one device)\n"
 		"  --block-size S      bytes per I/O (default 4K for randread, else 1M)\n"
 		"  --queue-depth N     I/Os in flight, 1 to %u (default 1)\n"
 		"  --seconds T         how long to repeat rounds (default 3)\n"
@@ -91,15 +93,15 @@ static void usage(FILE *f)
 		"                      would count); verified is then false\n"
 		"  --json              one JSON object instead of text\n"
 		"\n"
-		"JSON keys: path, workload, device, dst, provider, size, block_size,\n"
-		"queue_depth, seconds, rounds, ios, bytes, iops, mb_per_s,\n"
-		"cpu_us_per_io (machine), self_cpu_us_per_io (p2pctl), cpu_bytes,\n"
-		"cpu_bytes_per_byte, setup_cpu_bytes (the move of migrated, before the\n"
-		"timed rounds), maps, maps_per_io, kernel_path (native, bounce or\n"
-		"null), verified.  map: bar and system, each segments, bus_segments,\n"
-		"mode, reps, us {median, min, max}.  migrate: to_system_mb_s,\n"
-		"to_bar_mb_s, memcpy_from_bar_mb_s, memcpy_to_bar_mb_s {median, min,\n"
-		"max}, reps.\n"
+		"JSON keys: path, workload, device, dst, provider, size, dst_offset,\n"
+		"block_size, queue_depth, seconds, rounds, ios, bytes, iops,\n"
+		"mb_per_s, cpu_us_per_io (machine), self_cpu_us_per_io (p2pctl),\n"
+		"cpu_bytes, cpu_bytes_per_byte, setup_cpu_bytes (the move of\n"
+		"migrated, before the timed rounds), maps, maps_per_io, kernel_path\n"
+		"(native, bounce or null), verified.  map: bar and system, each\n"
+		"segments, bus_segments, mode, reps, us {median, min, max}.  migrate:\n"
+		"to_system_mb_s, to_bar_mb_s, memcpy_from_bar_mb_s,\n"
+		"memcpy_to_bar_mb_s {median, min, max}, reps.\n"
 		"\n"
 		"Exit status: 0 success; 1 the measurement failed or its data was\n"
 		"wrong; 2 bad usage.\n"
@@ -184,6 +186,7 @@ static int lookup(const char *cmd_opt, const char *arg,
 enum {
 	OPT_PATH = 0x200, OPT_WORKLOAD, OPT_PROVIDER, OPT_SIZE, OPT_BS,
 	OPT_QD, OPT_SECONDS, OPT_SEED, OPT_ALLOW_WRITE, OPT_NO_VERIFY,
+	OPT_DST_OFFSET,
 };
 
 static int parse_options(struct bench *b, int argc, char **argv)
@@ -193,6 +196,7 @@ static int parse_options(struct bench *b, int argc, char **argv)
 		{ "workload", required_argument, NULL, OPT_WORKLOAD },
 		{ "provider", required_argument, NULL, OPT_PROVIDER },
 		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "dst-offset", required_argument, NULL, OPT_DST_OFFSET },
 		{ "block-size", required_argument, NULL, OPT_BS },
 		{ "queue-depth", required_argument, NULL, OPT_QD },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
@@ -244,6 +248,14 @@ static int parse_options(struct bench *b, int argc, char **argv)
 				return P2PCTL_EXIT_USAGE;
 			}
 			*(c == OPT_SIZE ? &b->size : &b->block_size) = v;
+			break;
+		case OPT_DST_OFFSET:
+			if (p2pctl_parse_size(optarg, &b->dst_offset)) {
+				p2pctl_usage_err(BENCH_CMD,
+						 "--dst-offset: bad size '%s'",
+						 optarg);
+				return P2PCTL_EXIT_USAGE;
+			}
 			break;
 		case OPT_QD:
 			if (p2pctl_parse_u64(optarg, &v, &end) || *end || !v ||
@@ -346,8 +358,13 @@ static int check_usage(struct bench *b, int argc, char **argv)
 				 "--block-size must be a multiple of 4K, at most 1G, that divides --size");
 		return P2PCTL_EXIT_USAGE;
 	}
-	if (b->size % 4096) {
-		p2pctl_usage_err(BENCH_CMD, "--size must be a multiple of 4K");
+	if (b->size % 4096 || b->dst_offset % 4096) {
+		p2pctl_usage_err(BENCH_CMD,
+				 "--size and --dst-offset must be multiples of 4K");
+		return P2PCTL_EXIT_USAGE;
+	}
+	if (b->dst_offset && b->workload != BENCH_COPY) {
+		p2pctl_usage_err(BENCH_CMD, "--dst-offset is for copy");
 		return P2PCTL_EXIT_USAGE;
 	}
 	return -1;
@@ -355,7 +372,7 @@ static int check_usage(struct bench *b, int argc, char **argv)
 
 /* A block device opened for O_DIRECT, its size checked: an exit code. */
 static int open_device(struct bench *b, const char *path, bool write, int *fd,
-		       uint64_t *bytes)
+		       uint64_t *bytes, uint64_t offset)
 {
 	struct stat st;
 	int lbs;
@@ -385,10 +402,11 @@ static int open_device(struct bench *b, const char *path, bool write, int *fd,
 			   (unsigned long long)b->block_size, path, lbs);
 		return P2PCTL_EXIT_ERROR;
 	}
-	if (b->workload != BENCH_MAP && *bytes < b->size) {
-		p2pctl_err(BENCH_CMD, ERANGE, "%s has %llu bytes, --size is %llu",
+	if (b->workload != BENCH_MAP && *bytes < offset + b->size) {
+		p2pctl_err(BENCH_CMD, ERANGE, "%s has %llu bytes, %s is %llu",
 			   path, (unsigned long long)*bytes,
-			   (unsigned long long)b->size);
+			   offset ? "--dst-offset + --size" : "--size",
+			   (unsigned long long)(offset + b->size));
 		return P2PCTL_EXIT_ERROR;
 	}
 	if (fd == &b->dev) {
@@ -399,6 +417,16 @@ static int open_device(struct bench *b, const char *path, bool write, int *fd,
 		b->has_dev_pci = pci_func_of_sysfs(sys, &b->dev_pci);
 	}
 	return 0;
+}
+
+/* SRC and DST are the same block device and their regions meet. */
+static bool same_range(const struct bench *b)
+{
+	struct stat s, d;
+
+	if (fstat(b->dev, &s) || fstat(b->dst, &d) || s.st_rdev != d.st_rdev)
+		return false;
+	return b->dst_offset < b->size;
 }
 
 /* Report ------------------------------------------------------------ */
@@ -450,7 +478,8 @@ static void report_io(const struct bench *b)
 
 	if (b->json) {
 		json_head(b);
-		printf("\"block_size\": %llu, \"queue_depth\": %u, \"seconds\": %.3f, \"rounds\": %llu, \"ios\": %llu, \"bytes\": %llu, ",
+		printf("\"dst_offset\": %llu, \"block_size\": %llu, \"queue_depth\": %u, \"seconds\": %.3f, \"rounds\": %llu, \"ios\": %llu, \"bytes\": %llu, ",
+		       (unsigned long long)b->dst_offset,
 		       (unsigned long long)b->block_size, b->queue_depth,
 		       b->wall, (unsigned long long)b->rounds,
 		       (unsigned long long)b->ios_done,
@@ -587,9 +616,15 @@ int p2pctl_bench(int argc, char **argv)
 	write = b.workload == BENCH_WRITE;
 	ret = 0;
 	if (b.dev_path)
-		ret = open_device(&b, b.dev_path, write, &b.dev, &b.dev_bytes);
+		ret = open_device(&b, b.dev_path, write, &b.dev, &b.dev_bytes, 0);
 	if (!ret && b.dst_path)
-		ret = open_device(&b, b.dst_path, true, &b.dst, &b.dst_bytes);
+		ret = open_device(&b, b.dst_path, true, &b.dst, &b.dst_bytes,
+				  b.dst_offset);
+	if (!ret && b.dst_path && same_range(&b)) {
+		p2pctl_usage_err(BENCH_CMD,
+				 "SRC and DST are one device and their regions overlap: give --dst-offset");
+		ret = P2PCTL_EXIT_USAGE;
+	}
 	if (ret)
 		goto out;
 	if (b.workload >= BENCH_MAP)

@@ -65,6 +65,7 @@ struct bench {
 	struct pci_func provider;
 	bool has_provider;
 	uint64_t size;		/* memory, and the region of each device */
+	uint64_t dst_offset;	/* where DST's region starts */
 	uint64_t block_size;
 	uint32_t queue_depth;
 	double seconds;
@@ -90,6 +91,7 @@ struct bench {
 	uint32_t slots;
 	uint64_t *offsets;	/* device offset of each slot this round */
 	struct blk_dmabuf_io *ios;
+	uint64_t pass_base;	/* dst_offset while writing DST, else 0 */
 	struct io_uring ring;
 	bool ring_ready;
 	uint64_t rng;
@@ -126,6 +128,8 @@ void bench_mem_teardown(struct bench *b);
 uint8_t *bench_slot_data(const struct bench *b, uint32_t slot);
 /* DMA_BUF_IOCTL_SYNC around CPU access to the dma-buf, if there is one. */
 int bench_cpu_access(const struct bench *b, bool start, bool write);
+/* DMA_BUF_P2P_IOC_MIGRATE of the dma-buf: 0 or -errno. */
+int bench_move(const struct bench *b, uint32_t placement);
 /* The exporter's count of bytes its CPU copies moved: 0 or -errno. */
 int bench_exporter_copied(const struct bench *b, uint64_t *bytes);
 
