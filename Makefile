@@ -3,6 +3,8 @@
 #   make demo      install packages, build, boot the test machine, show the job
 #   make check     the same set-up, then every test in both P2P modes
 #   make bench     the benchmarks (build/bench/, README's table), not in check
+#   make check-debug  every test on the debug kernels (KASAN, kmemleak, fault
+#                  injection), with and without CONFIG_DMABUF_MOVE_NOTIFY
 #   make vm        boot the test machine with a shell (also: make shell)
 #   make vm-run CMD='...'   run one command in the test machine
 #   make kernel / make userspace / make clean / make distclean
@@ -20,6 +22,11 @@ FRAGMENTS := $(TOP)/config/p2p.config
 # The pin variant: the same kernel with CONFIG_DMABUF_MOVE_NOTIFY off.
 KOBJ_PIN := $(BUILD)/obj-pin
 MODROOT_PIN := $(BUILD)/modroot-pin
+# The debug variants: KASAN, kmemleak, fault injection (make check-debug).
+KOBJ_DEBUG := $(BUILD)/obj-debug
+MODROOT_DEBUG := $(BUILD)/modroot-debug
+KOBJ_DEBUG_PIN := $(BUILD)/obj-debug-pin
+MODROOT_DEBUG_PIN := $(BUILD)/modroot-debug-pin
 # The bench variant: no lockdep, the function profiler on (make bench).
 KOBJ_BENCH := $(BUILD)/obj-bench
 MODROOT_BENCH := $(BUILD)/modroot-bench
@@ -45,7 +52,8 @@ define build-kernel
 	@rm -rf $(2) && mv $(2).new $(2)
 endef
 
-.PHONY: all deps kernel kernel-pin kernel-bench bench userspace build vm shell vm-run check \
+.PHONY: all deps kernel kernel-pin kernel-bench kernel-debug kernel-debug-pin \
+	bench check-debug userspace build vm shell vm-run check \
 	demo clean distclean
 
 all: build
@@ -61,6 +69,12 @@ kernel: deps
 # the source tree's generated files at the same time.
 kernel-pin: kernel
 	$(call build-kernel,$(KOBJ_PIN),$(MODROOT_PIN),$(FRAGMENTS) $(TOP)/config/pin.config)
+
+kernel-debug: kernel
+	$(call build-kernel,$(KOBJ_DEBUG),$(MODROOT_DEBUG),$(FRAGMENTS) $(TOP)/config/debug.config)
+
+kernel-debug-pin: kernel-debug
+	$(call build-kernel,$(KOBJ_DEBUG_PIN),$(MODROOT_DEBUG_PIN),$(FRAGMENTS) $(TOP)/config/debug.config $(TOP)/config/pin.config)
 
 kernel-bench: kernel
 	$(call build-kernel,$(KOBJ_BENCH),$(MODROOT_BENCH),$(FRAGMENTS) $(TOP)/config/bench.config)
@@ -84,6 +98,10 @@ vm-run: build
 check: build kernel-pin
 	@$(TOP)/scripts/check
 
+# Under KASAN a run takes longer than check's timeout allows.
+check-debug: build kernel-debug kernel-debug-pin
+	@P2P_CHECK_TIMEOUT=3600 $(TOP)/scripts/check epyc:debug epyc:debug-pin
+
 # Not part of check: about 15 minutes of measurements (BENCH_ARGS=--quick:
 # one short repetition of each, to try the pipeline).
 bench: build kernel-bench
@@ -97,7 +115,9 @@ demo: build
 
 clean:
 	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(KOBJ_BENCH) \
-		$(MODROOT_BENCH) $(MESON) $(BUILD)/vm $(BUILD)/bench
+		$(MODROOT_BENCH) $(KOBJ_DEBUG) $(MODROOT_DEBUG) \
+		$(KOBJ_DEBUG_PIN) $(MODROOT_DEBUG_PIN) $(MESON) $(BUILD)/vm \
+		$(BUILD)/bench
 
 distclean:
 	rm -rf $(BUILD)

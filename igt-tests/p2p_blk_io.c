@@ -47,12 +47,14 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +68,7 @@
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_slice.h"
 #include "p2p_topology.h"
 
 IGT_TEST_DESCRIPTION("Read and write block devices straight into and out "
@@ -1900,6 +1903,153 @@ static void test_migrate_during_stream(struct env *e)
 	stream_free(&s);
 }
 
+/* The VRAM stand-in while a test has it unbound, for the exit handler. */
+static const char *vram_unbound;
+
+static void rebind_vram_on_exit(int sig)
+{
+	char path[128];
+
+	(void)sig;
+	if (!vram_unbound)
+		return;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 vram_unbound);
+	p2p_sysfs_write(path, "p2p-bar");
+	p2p_sysfs_write("/sys/bus/pci/drivers_probe", vram_unbound);
+}
+
+static void test_unbind_during_stream(struct env *e)
+{
+	struct stream s;
+	struct p2p_query q;
+	bool progressed;
+	double t0, secs;
+	pthread_t th;
+	long since;
+
+	stream_start(e, &s, &th, 0x5eed0004, 0);
+	progressed = stream_wait(&s, 0, 3, 30);
+	igt_install_exit_handler(rebind_vram_on_exit);
+	vram_unbound = e->m.vram.addr;
+	atomic_store(&s.mark, true);
+	t0 = now_s();
+	p2p_pci_unbind(e->m.vram.addr);
+	secs = now_s() - t0;
+	since = atomic_load(&s.ok);
+	if (progressed)
+		progressed = stream_wait(&s, since, 3, 30);
+	stream_stop(&s, th);
+	igt_info("the unbind took %.2f s\n", secs);
+
+	igt_assert_f(progressed, "the stream stalled (%ld verified chunks)\n",
+		     atomic_load(&s.ok));
+	igt_assert_f(secs < 5, "the unbind took %.1f s\n", secs);
+	/* The buffer moved out of the BAR; the reads never noticed. */
+	igt_assert_f(!atomic_load(&s.failed), "%ld reads failed, last: %s\n",
+		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
+	igt_assert_f(!atomic_load(&s.mismatches),
+		     "%ld chunks read wrong bytes; first: %s\n",
+		     atomic_load(&s.mismatches), s.first_mismatch);
+	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	p2p_query(e->dev, s.fd, &q);
+	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
+	igt_assert_eq_u64(q.q.migrations_to_system, 1);
+	igt_assert_eq(__p2p_migrate(e->dev, s.fd, DMA_BUF_P2P_PLACEMENT_BAR),
+		      -ENODEV);
+
+	/* Back, the buffer returns to the BAR with the stream's bytes. */
+	p2p_vram_rebind(&e->m);
+	vram_unbound = NULL;
+	igt_assert_eq(__p2p_migrate(e->dev, s.fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
+	stream_check_final(e, &s);
+	stream_free(&s);
+}
+
+/*
+ * A process writing two VRAM buffers to the disk in turn, killed mid-call:
+ * it dies at once (the call waits only for the I/O it started), every
+ * sector of the slice holds its old bytes or one buffer's, and the
+ * buffers, their imports and their BAR memory are all released.
+ */
+static void test_kill_during_transfer(struct env *e)
+{
+	const struct bdev *peer = &e->nvme[PEER];
+	const uint64_t size = 32 * MiB, off = WRITE_VRAM;
+	int ready[2], status, torn = 0, from[2] = { 0 };
+	uint64_t avail0, avail = 0;
+	uint8_t *data[2], *got;
+	struct p2p_slice s;
+	double t0, secs;
+	char dev[48], c;
+	pid_t pid;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", peer->name);
+	p2p_slice_save(&s, dev, peer->image, off, size);
+	for (int i = 0; i < 2; i++) {
+		data[i] = p2p_xalloc(size);
+		p2p_fill_pattern(data[i], size, 0x6b111 + i);
+		igt_assert(memcmp(data[i], s.old, size));
+	}
+	avail0 = p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
+	igt_assert_eq(pipe(ready), 0);
+
+	pid = fork();
+	igt_assert(pid >= 0);
+	if (!pid) {
+		struct blk_dmabuf_rw rw;
+		int fd[2];
+
+		for (int i = 0; i < 2; i++) {
+			fd[i] = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR);
+			fill_map(fd[i], p2p_map(fd[i], size), data[i], size);
+		}
+		igt_assert_eq(write(ready[1], "r", 1), 1);
+		for (int i = 0; ; i ^= 1)
+			__blk_rw(peer->fd, fd[i], BLK_DMABUF_WRITE, 0, off,
+				 size, &rw);
+	}
+	close(ready[1]);
+	igt_assert_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	sleep_ms(300);		/* well inside the stream of writes */
+	t0 = now_s();
+	igt_assert_eq(kill(pid, SIGKILL), 0);
+	igt_assert_eq(waitpid(pid, &status, 0), pid);
+	secs = now_s() - t0;
+	igt_info("the writer died %.3f s after SIGKILL\n", secs);
+	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	igt_assert_f(secs < 5, "the writer took %.1f s to die\n", secs);
+
+	got = p2p_file_dup(peer->image, off, size);
+	for (uint64_t x = 0; x < size; x += 512) {
+		if (!memcmp(got + x, data[0] + x, 512))
+			from[0]++;
+		else if (!memcmp(got + x, data[1] + x, 512))
+			from[1]++;
+		else if (memcmp(got + x, s.old + x, 512))
+			torn++;
+	}
+	igt_info("after the kill: %d sectors from the first buffer, %d from "
+		 "the second, %d old, %d neither\n", from[0], from[1],
+		 (int)(size / 512) - from[0] - from[1] - torn, torn);
+	igt_assert_eq(torn, 0);
+	igt_assert_f(from[0] + from[1], "nothing written before the kill\n");
+
+	/* The importer's cache lets go about a second after the last close. */
+	for (t0 = now_s(); now_s() - t0 < 5; sleep_ms(50)) {
+		avail = p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
+		if (avail == avail0)
+			break;
+	}
+	igt_assert_f(avail == avail0, "%" PRIu64 " bytes of the VRAM still "
+		     "allocated 5 s after the writer died\n", avail0 - avail);
+	p2p_slice_restore(&s);
+	free(got);
+	free(data[0]);
+	free(data[1]);
+}
+
 #define RESETS 3
 
 static void test_reset_during_stream(struct env *e)
@@ -2344,6 +2494,21 @@ igt_main
 		     "the NVMe's mapping and the next read remaps.");
 	igt_subtest("migrate-during-stream")
 		test_migrate_during_stream(&e);
+
+	igt_describe("The same stream while the VRAM provider's driver is "
+		     "unbound: within 5 s the buffer is in system memory, every "
+		     "read before, during and after succeeds with the right "
+		     "bytes, and once the provider is back the buffer returns "
+		     "to the BAR, checked in the VRAM file.");
+	igt_subtest("unbind-provider-during-stream")
+		test_unbind_during_stream(&e);
+
+	igt_describe("A process writing two VRAM buffers to peer0 in turn is "
+		     "killed mid-call: it dies within 5 s, each sector of the "
+		     "slice in the disk image holds its old bytes or one "
+		     "buffer's, and the BAR memory is free again within 5 s.");
+	igt_subtest("kill-during-transfer")
+		test_kill_during_transfer(&e);
 
 	igt_describe("The same stream while the NVMe controller is reset three "
 		     "times: every read that succeeds has the right bytes, and "

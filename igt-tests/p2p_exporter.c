@@ -592,19 +592,6 @@ static void test_debugfs(int dev, const struct p2p_machine *m, int vgem)
 }
 
 /* The VRAM stand-in bound to p2p-bar, as the test machine has it. */
-static void rebind_vram(const struct p2p_machine *m)
-{
-	char drv[64];
-
-	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
-	if (!strcmp(drv, "p2p-bar"))
-		return;
-	p2p_pci_set_override(m->vram.addr, "p2p-bar");
-	p2p_pci_probe(m->vram.addr);
-	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
-	igt_assert_f(!strcmp(drv, "p2p-bar"), "VRAM stand-in not rebound\n");
-}
-
 static void test_unbind_provider(int dev, const struct p2p_machine *m,
 				 int vgem)
 {
@@ -639,7 +626,7 @@ static void test_unbind_provider(int dev, const struct p2p_machine *m,
 	igt_assert_eq(__p2p_alloc(dev, &m->vram, 4096, O_RDWR, &fd2), -ENXIO);
 
 	/* Back again, the buffer can return, byte for byte. */
-	rebind_vram(m);
+	p2p_vram_rebind(m);
 	igt_assert_eq(__p2p_migrate(dev, fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
 	p2p_query(dev, fd, &q);
 	p2p_check_vram_pattern(m, &q, 0x6000);
@@ -725,7 +712,7 @@ igt_main
 		test_unbind_provider(dev, &m, vgem);
 
 	igt_fixture {
-		rebind_vram(&m);
+		p2p_vram_rebind(&m);
 		close(vgem);
 		close(dev);
 	}

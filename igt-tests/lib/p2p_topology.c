@@ -99,6 +99,19 @@ void p2p_pci_probe(const char *addr)
 	igt_assert(p2p_sysfs_write("/sys/bus/pci/drivers_probe", addr));
 }
 
+void p2p_vram_rebind(const struct p2p_machine *m)
+{
+	char drv[64];
+
+	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
+	if (!strcmp(drv, "p2p-bar"))
+		return;
+	p2p_pci_set_override(m->vram.addr, "p2p-bar");
+	p2p_pci_probe(m->vram.addr);
+	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
+	igt_assert_f(!strcmp(drv, "p2p-bar"), "VRAM stand-in not rebound\n");
+}
+
 bool p2p_pci_parse(const char *addr, struct p2p_pci *pci)
 {
 	unsigned int domain, bus, dev, fn;
