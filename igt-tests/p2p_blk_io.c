@@ -1812,6 +1812,18 @@ static void stream_check_final(struct env *e, struct stream *s)
 	free(want);
 }
 
+/* No read failed or read wrong bytes, and all went the native way. */
+static void stream_assert_clean(struct stream *s)
+{
+	igt_assert_f(!atomic_load(&s->failed), "%ld reads failed, last: %s\n",
+		     atomic_load(&s->failed),
+		     strerror(atomic_load(&s->last_err)));
+	igt_assert_f(!atomic_load(&s->mismatches),
+		     "%ld chunks read wrong bytes; first: %s\n",
+		     atomic_load(&s->mismatches), s->first_mismatch);
+	igt_assert_eq(atomic_load(&s->anomalies), 0);
+}
+
 static void stream_free(struct stream *s)
 {
 	munmap((void *)s->map, STREAM_BUF);
@@ -1854,12 +1866,7 @@ static void test_migrate_during_stream(struct env *e)
 		 c1.invalidations - c0.invalidations, c1.maps - c0.maps);
 	igt_assert_f(progressed, "the stream stalled (%ld verified chunks)\n",
 		     atomic_load(&s.ok));
-	igt_assert_f(!atomic_load(&s.failed), "%ld reads failed, last: %s\n",
-		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
-	igt_assert_f(!atomic_load(&s.mismatches),
-		     "%ld chunks read wrong bytes; first: %s\n",
-		     atomic_load(&s.mismatches), s.first_mismatch);
-	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	stream_assert_clean(&s);
 	p2p_query(e->dev, s.fd, &q);
 
 	if (pin_kernel) {
@@ -1946,12 +1953,7 @@ static void test_unbind_during_stream(struct env *e)
 		     atomic_load(&s.ok));
 	igt_assert_f(secs < 5, "the unbind took %.1f s\n", secs);
 	/* The buffer moved out of the BAR; the reads never noticed. */
-	igt_assert_f(!atomic_load(&s.failed), "%ld reads failed, last: %s\n",
-		     atomic_load(&s.failed), strerror(atomic_load(&s.last_err)));
-	igt_assert_f(!atomic_load(&s.mismatches),
-		     "%ld chunks read wrong bytes; first: %s\n",
-		     atomic_load(&s.mismatches), s.first_mismatch);
-	igt_assert_eq(atomic_load(&s.anomalies), 0);
+	stream_assert_clean(&s);
 	p2p_query(e->dev, s.fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u64(q.q.migrations_to_system, 1);
