@@ -1910,22 +1910,6 @@ static void test_migrate_during_stream(struct env *e)
 	stream_free(&s);
 }
 
-/* The VRAM stand-in while a test has it unbound, for the exit handler. */
-static const char *vram_unbound;
-
-static void rebind_vram_on_exit(int sig)
-{
-	char path[128];
-
-	(void)sig;
-	if (!vram_unbound)
-		return;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 vram_unbound);
-	p2p_sysfs_write(path, "p2p-bar");
-	p2p_sysfs_write("/sys/bus/pci/drivers_probe", vram_unbound);
-}
-
 static void test_unbind_during_stream(struct env *e)
 {
 	struct stream s;
@@ -1937,11 +1921,9 @@ static void test_unbind_during_stream(struct env *e)
 
 	stream_start(e, &s, &th, 0x5eed0004, 0);
 	progressed = stream_wait(&s, 0, 3, 30);
-	igt_install_exit_handler(rebind_vram_on_exit);
-	vram_unbound = e->m.vram.addr;
 	atomic_store(&s.mark, true);
 	t0 = now_s();
-	p2p_pci_unbind(e->m.vram.addr);
+	p2p_vram_unbind(&e->m);
 	secs = now_s() - t0;
 	since = atomic_load(&s.ok);
 	if (progressed)
@@ -1962,7 +1944,6 @@ static void test_unbind_during_stream(struct env *e)
 
 	/* Back, the buffer returns to the BAR with the stream's bytes. */
 	p2p_vram_rebind(&e->m);
-	vram_unbound = NULL;
 	igt_assert_eq(__p2p_migrate(e->dev, s.fd, DMA_BUF_P2P_PLACEMENT_BAR), 0);
 	stream_check_final(e, &s);
 	stream_free(&s);

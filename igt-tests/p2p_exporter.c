@@ -609,7 +609,7 @@ static void test_unbind_provider(int dev, const struct p2p_machine *m,
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd2, &handle), 0);
 
 	/* The provider goes away with live, mapped, attached buffers. */
-	p2p_pci_unbind(m->vram.addr);
+	p2p_vram_unbind(m);
 	p2p_query(dev, fd2, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	igt_assert_eq_u32(q.q.nr_attachments, 1);

@@ -309,15 +309,15 @@ static void expect_mismatch(const struct p2p_result *res, const struct buf *b,
 	igt_assert_f(res->status == 1, "verify exited %d\n", res->status);
 	igt_assert_f(!res->err[0], "stderr: %s\n", res->err);
 	snprintf(line, sizeof(line),
-		 "MISMATCH: %" PRIu64 " of %" PRIu64 " bytes of fd %d from offset %#" PRIx64 " differ from %s\n",
+		 "MISMATCH: %" PRIu64 " of %" PRIu64 " bytes of fd %d from offset 0x%" PRIx64 " differ from %s\n",
 		 count, len, b->fd, off, source);
 	igt_assert_f(!strncmp(res->out, line, strlen(line)),
 		     "expected '%s', got: %s\n", line, res->out);
 	snprintf(line, sizeof(line),
-		 "first at offset %#" PRIx64 ": expected 0x%02x, actual 0x%02x\n",
+		 "first at offset 0x%" PRIx64 ": expected 0x%02x, actual 0x%02x\n",
 		 first, want_first, b->model[first]);
 	expect_stdout(res, line);
-	snprintf(line, sizeof(line), "actual   at %#" PRIx64 ": %02x", first,
+	snprintf(line, sizeof(line), "actual   at 0x%" PRIx64 ": %02x", first,
 		 b->model[first]);
 	expect_stdout(res, line);
 }
@@ -351,14 +351,14 @@ static void test_verify_seed(const struct p2p_machine *m, int dev)
 	vram_buf(&b, dev, m, 1 * MiB);
 	run_ok(&res, "verify %d --zero", b.fd);
 	snprintf(want, sizeof(want),
-		 "OK: 1048576 bytes of fd %d from offset 0 are zeros\n", b.fd);
+		 "OK: 1048576 bytes of fd %d from offset 0x0 are zeros\n", b.fd);
 	igt_assert_f(!strcmp(res.out, want), "got: %s\n", res.out);
 
 	run_ok(&res, "fill %d --seed 0x77", b.fd);
 	model_pattern(&b, 0x77, 0, b.size);
 	run_ok(&res, "verify %d --seed 0x77", b.fd);
 	snprintf(want, sizeof(want),
-		 "OK: 1048576 bytes of fd %d from offset 0 match seed 0x77\n",
+		 "OK: 1048576 bytes of fd %d from offset 0x0 match seed 0x77\n",
 		 b.fd);
 	igt_assert_f(!strcmp(res.out, want), "got: %s\n", res.out);
 
@@ -448,7 +448,7 @@ static void test_verify_file(const struct p2p_machine *m, int dev)
 		char want[160];
 
 		snprintf(want, sizeof(want),
-			 "first at offset 0: expected 0xee, actual 0x%02x\n",
+			 "first at offset 0x0: expected 0xee, actual 0x%02x\n",
 			 b.model[0]);
 		expect_stdout(&res, want);
 	}
@@ -461,7 +461,7 @@ static void test_verify_file(const struct p2p_machine *m, int dev)
 		char want[160];
 
 		snprintf(want, sizeof(want),
-			 "MISMATCH: 1 of 262144 bytes of fd %d from offset 0 differ from %s from offset 0x64\n"
+			 "MISMATCH: 1 of 262144 bytes of fd %d from offset 0x0 differ from %s from offset 0x64\n"
 			 "first at offset 0x3039: expected 0x%02x, actual 0x%02x\n",
 			 b.fd, path, byte, b.model[0x3039]);
 		igt_assert_f(!strncmp(res.out, want, strlen(want)),
@@ -737,16 +737,6 @@ static void test_vgem(const struct p2p_machine *m, int dev)
 	close(vgem);
 }
 
-/* A file descriptor number that is not open. */
-static int closed_fd(void)
-{
-	int fd = dup(STDERR_FILENO);
-
-	igt_assert_fd(fd);
-	close(fd);
-	return fd;
-}
-
 static void test_errors(const struct p2p_machine *m, int dev)
 {
 	struct dma_buf_p2p_alloc a = {
@@ -831,7 +821,7 @@ static void test_errors(const struct p2p_machine *m, int dev)
 	expect_fail(&res, 2, "p2pctl: fill: bad --offset '16E'", NULL);
 
 	/* No such fd; not a dma-buf. */
-	nfd = closed_fd();
+	nfd = p2p_closed_fd();
 	run(&res, "fill %d --seed 1", nfd);
 	snprintf(want, sizeof(want),
 		 "p2pctl: fill: fd %d: Bad file descriptor (EBADF)\n", nfd);

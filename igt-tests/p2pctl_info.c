@@ -178,36 +178,6 @@ static int vgem_dmabuf(int vgem)
 	return fd;
 }
 
-static void exporter_name(int fd, char *buf, size_t len)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	igt_assert(f);
-	buf[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		char name[64];
-
-		if (sscanf(line, "exp_name: %63s", name) == 1) {
-			snprintf(buf, len, "%s", name);
-			break;
-		}
-	}
-	fclose(f);
-	igt_assert_f(buf[0], "no exp_name in %s\n", path);
-}
-
-static int closed_fd(void)
-{
-	for (int fd = 200; fd < 1000; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			return fd;
-	igt_assert(!"no closed fd");
-	return -1;
-}
-
 /* Reads 4 KiB of NVMe @serial into @fd: its driver attaches (p2p-importer). */
 static void nvme_read(const char *serial, int fd)
 {
@@ -474,7 +444,7 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	igt_assert(strstr(r.out, "Exit status:"));
 
 	/* Closed, not a dma-buf, another exporter's dma-buf. */
-	closed = closed_fd();
+	closed = p2p_closed_fd();
 	igt_assert_eq(run(&r, "info", num(closed)), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d: Bad file descriptor (EBADF)\n", closed);
@@ -490,7 +460,7 @@ static void test_info_errors(int dev, const struct p2p_machine *m, int vgem)
 	close(null);
 
 	other = vgem_dmabuf(vgem);
-	exporter_name(other, exp, sizeof(exp));
+	p2p_dmabuf_exporter(other, exp, sizeof(exp));
 	igt_assert_eq(run(&r, "info", "--json", num(other)), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: info: fd %d: a dma-buf of %s, not of dma-buf-p2p: Operation not supported (EOPNOTSUPP)\n",
@@ -681,7 +651,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
 	igt_assert_eq(run(&r, "migrate", num(fd), "--to", "bar"), 0);
 
-	closed = closed_fd();
+	closed = p2p_closed_fd();
 	igt_assert_eq(run(&r, "migrate", num(closed), "--to", "bar"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d: Bad file descriptor (EBADF)\n", closed);
@@ -697,7 +667,7 @@ static void test_migrate_errors(int dev, const struct p2p_machine *m,
 	close(null);
 
 	other = vgem_dmabuf(vgem);
-	exporter_name(other, exp, sizeof(exp));
+	p2p_dmabuf_exporter(other, exp, sizeof(exp));
 	igt_assert_eq(run(&r, "migrate", num(other), "--to", "system"), 1);
 	snprintf(want, sizeof(want),
 		 "p2pctl: migrate: fd %d: a dma-buf of %s, not of dma-buf-p2p: Operation not supported (EOPNOTSUPP)\n",

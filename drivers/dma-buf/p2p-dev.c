@@ -343,7 +343,8 @@ static struct miscdevice p2p_dev_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "dma-buf-p2p",
 	.fops	= &p2p_dev_fops,
-	.mode	= 0600,
+	/* Root and the group udev gives it; see the UAPI header. */
+	.mode	= 0660,
 };
 
 static int __init p2p_dev_init(void)

@@ -32,6 +32,11 @@
  * with a warning.  No buffer is allocated on, or moved back to, a provider
  * that is going away (-ENODEV).
  *
+ * Limits.  A buffer is as large as its provider's free memory allows; once
+ * moved out it holds as much system memory, and all buffers out of their
+ * providers hold at most max_system_bytes (a module parameter: half of RAM
+ * unless set): a move out that would pass it fails with -EDQUOT.
+ *
  * Locking.  Everything a move changes (placement, pages, chunks, the
  * attachments' mappings, counters) is protected by the dma-buf's
  * reservation lock, dmabuf->resv.  p2p_buffers_lock is taken before it.
@@ -49,6 +54,7 @@
 #include <linux/io.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
@@ -62,6 +68,32 @@
 #include "p2p-exporter.h"
 #include "p2p-placement.h"
 #include "p2p-transfer.h"
+
+/*
+ * System memory the buffers moved out of their providers may hold, all of
+ * them together.  A move out gives the buffer's provider memory back to the
+ * next allocation: without a cap, allocating and moving out in turn would
+ * take all of RAM.  0 when the module loads: half of RAM.  Moves a provider
+ * forces as it goes away ignore it: the data has nowhere else to go.
+ */
+static unsigned long max_system_bytes;
+module_param(max_system_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_system_bytes,
+		 "System memory all buffers moved out of their providers may hold (bytes; 0 at load: half of RAM)");
+
+static atomic_long_t p2p_system_bytes;
+
+static int p2p_system_bytes_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%ld\n", atomic_long_read(&p2p_system_bytes));
+}
+
+static const struct kernel_param_ops p2p_system_bytes_ops = {
+	.get = p2p_system_bytes_get,
+};
+module_param_cb(system_bytes, &p2p_system_bytes_ops, NULL, 0444);
+MODULE_PARM_DESC(system_bytes,
+		 "System memory the buffers moved out of their providers hold now (bytes)");
 
 /* How long a move waits for importers to finish their DMA. */
 #define P2P_MOVE_TIMEOUT	(10 * HZ)
@@ -310,12 +342,31 @@ static int p2p_alloc_system(struct p2p_buffer *buf, struct page **pages)
 	return 0;
 }
 
+/* Count @size bytes of system memory against max_system_bytes. */
+static int p2p_system_charge(size_t size, bool force)
+{
+	unsigned long held = atomic_long_add_return(size, &p2p_system_bytes);
+
+	if (held > READ_ONCE(max_system_bytes) && !force) {
+		atomic_long_sub(size, &p2p_system_bytes);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+static void p2p_system_uncharge(size_t size)
+{
+	atomic_long_sub(size, &p2p_system_bytes);
+}
+
 static void p2p_free_backing(struct p2p_buffer *buf)
 {
-	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR)
+	if (buf->placement == DMA_BUF_P2P_PLACEMENT_BAR) {
 		p2p_free_chunks(buf->provider, buf->chunks, buf->nr_chunks);
-	else
+	} else {
 		p2p_free_system(buf->pages, buf->nr_pages);
+		p2p_system_uncharge(buf->size);
+	}
 	kvfree(buf->pages);
 	buf->pages = NULL;
 	buf->chunks = NULL;
@@ -369,9 +420,16 @@ static int p2p_buffer_move(struct p2p_buffer *buf, u32 to, bool force)
 	if (lret <= 0 && !force)
 		return lret ?: -ETIMEDOUT;
 
+	if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM) {
+		ret = p2p_system_charge(buf->size, force);
+		if (ret)
+			return ret;
+	}
 	pages = kvmalloc_array(buf->nr_pages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out_uncharge;
+	}
 	if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
 		ret = p2p_alloc_system(buf, pages);
 	else
@@ -448,6 +506,9 @@ out_free_backing:
 		p2p_free_chunks(buf->provider, chunks, nr_chunks);
 out_free_pages:
 	kvfree(pages);
+out_uncharge:
+	if (to == DMA_BUF_P2P_PLACEMENT_SYSTEM)
+		p2p_system_uncharge(buf->size);
 	return ret;
 }
 
@@ -1003,7 +1064,8 @@ int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
  *
  * Context: Process context; takes the reservation lock.
  * Return: 0; -EBUSY when pinned, or when moving to the BAR while a static
- * importer that cannot reach it is attached; -ENOSPC; -ENOMEM; -ETIMEDOUT when
+ * importer that cannot reach it is attached; -ENOSPC; -EDQUOT when system
+ * memory would pass max_system_bytes; -ENOMEM; -ETIMEDOUT when
  * importers do not finish their DMA in time; -EINTR.
  */
 int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement)
@@ -1300,6 +1362,8 @@ int p2p_exporter_init(void)
 {
 	int ret;
 
+	if (!max_system_bytes)
+		max_system_bytes = totalram_pages() / 2 * PAGE_SIZE;
 	p2p_debugfs = debugfs_create_dir("dma-buf-p2p", NULL);
 	debugfs_create_file("providers", 0400, p2p_debugfs, NULL,
 			    &p2p_providers_fops);

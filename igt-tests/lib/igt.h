@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <xf86drm.h>
 
@@ -51,6 +52,16 @@ extern jmp_buf igt_dynamic_jmpbuf;
 typedef int (*igt_opt_handler_t)(int opt, int opt_index, void *data);
 typedef void (*igt_exit_handler_t)(int sig);
 void igt_install_exit_handler(igt_exit_handler_t fn);
+
+/*
+ * Children that run the block after it (igt_assert works in them; a
+ * failure fails the subtest), reaped by igt_waitchildren().
+ */
+bool __igt_fork(void);
+#define igt_fork(child, num_children) \
+	for (int child = 0; child < (num_children); child++) \
+		for (; __igt_fork(); exit(0))
+void igt_waitchildren(void);
 
 int igt_subtest_init_parse_opts(int *argc, char **argv,
 				const char *extra_short_opts,
@@ -185,6 +196,7 @@ void igt_describe_f(const char *fmt, ...);
 #define igt_assert_lte(n1, n2)		igt_assert_cmpint(n1, <=, >, n2)
 #define igt_assert_eq_u32(n1, n2)	igt_assert_cmpuint(n1, ==, !=, n2)
 #define igt_assert_eq_u64(n1, n2)	igt_assert_cmpu64(n1, ==, !=, n2)
+#define igt_assert_lt_u64(n1, n2)	igt_assert_cmpu64(n1, <, >=, n2)
 #define igt_assert_fd(fd) \
 	igt_assert_f((fd) >= 0, "file descriptor " #fd " failed\n")
 

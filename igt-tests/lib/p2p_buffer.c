@@ -87,6 +87,36 @@ void p2p_migrate(int dev, int fd, uint32_t placement)
 	igt_assert_eq(__p2p_migrate(dev, fd, placement), 0);
 }
 
+int p2p_closed_fd(void)
+{
+	for (int fd = 200; fd < 1000; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return fd;
+	igt_assert_f(0, "fds 200 to 999 are all open\n");
+	return -1;
+}
+
+void p2p_dmabuf_exporter(int fd, char *buf, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	igt_assert_f(f, "%s: %m\n", path);
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+
+		if (sscanf(line, "exp_name: %63s", name) == 1) {
+			snprintf(buf, len, "%s", name);
+			break;
+		}
+	}
+	fclose(f);
+	igt_assert_f(buf[0], "no exp_name in %s\n", path);
+}
+
 void *p2p_map(int fd, size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -46,6 +46,15 @@ void p2p_query(int dev, int fd, struct p2p_query *q);
 int __p2p_migrate(int dev, int fd, uint32_t placement);
 void p2p_migrate(int dev, int fd, uint32_t placement);
 
+/*
+ * An fd number that is not open, from 200 up: above what a test opens
+ * later, so that it stays closed while the test uses it.
+ */
+int p2p_closed_fd(void);
+
+/* The exporter's name of dma-buf @fd, as /proc/self/fdinfo says. */
+void p2p_dmabuf_exporter(int fd, char *buf, size_t len);
+
 /* A shared read-write CPU mapping of the dma-buf @fd. */
 void *p2p_map(int fd, size_t size);
 

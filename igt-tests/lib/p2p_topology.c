@@ -99,9 +99,40 @@ void p2p_pci_probe(const char *addr)
 	igt_assert(p2p_sysfs_write("/sys/bus/pci/drivers_probe", addr));
 }
 
+/* The VRAM stand-in's address while a test has it unbound, or "". */
+static char vram_unbound[P2P_PCI_ADDR_LEN];
+
+/* No asserts: this may run from a signal, after the test failed. */
+static void vram_rebind_on_exit(int sig)
+{
+	char path[PATH_MAX];
+
+	(void)sig;
+	if (!vram_unbound[0])
+		return;
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override",
+		 vram_unbound);
+	p2p_sysfs_write(path, "p2p-bar");
+	p2p_sysfs_write("/sys/bus/pci/drivers_probe", vram_unbound);
+}
+
+void p2p_vram_unbind(const struct p2p_machine *m)
+{
+	static bool handler;
+
+	if (!handler) {
+		igt_install_exit_handler(vram_rebind_on_exit);
+		handler = true;
+	}
+	snprintf(vram_unbound, sizeof(vram_unbound), "%s", m->vram.addr);
+	p2p_pci_unbind(m->vram.addr);
+}
+
 void p2p_vram_rebind(const struct p2p_machine *m)
 {
 	char drv[64];
+
+	vram_unbound[0] = '\0';
 
 	p2p_pci_driver(m->vram.addr, drv, sizeof(drv));
 	if (!strcmp(drv, "p2p-bar"))

@@ -79,6 +79,12 @@ void p2p_pci_unbind(const char *addr);
 /* Bind it to @drv through driver_override; "\n" clears the override. */
 void p2p_pci_set_override(const char *addr, const char *drv);
 void p2p_pci_probe(const char *addr);
+/*
+ * The VRAM stand-in unbound from p2p-bar (its buffers move out), and bound
+ * again, by p2p_vram_rebind() or, when the test dies first, by an exit
+ * handler.
+ */
+void p2p_vram_unbind(const struct p2p_machine *m);
 /* The VRAM stand-in bound to p2p-bar again, if a test unbound it. */
 void p2p_vram_rebind(const struct p2p_machine *m);
 

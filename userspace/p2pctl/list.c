@@ -159,12 +159,9 @@ int p2pctl_list(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 
-	fd = open(P2P_DEV_PATH, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		p2pctl_err("list", errno,
-			   "cannot open " P2P_DEV_PATH " (is the dma-buf-p2p module loaded?)");
+	fd = p2pctl_open_dev("list");
+	if (fd < 0)
 		return P2PCTL_EXIT_ERROR;
-	}
 	nprov = p2p_list_providers(fd, prov, MAX_PROVIDERS);
 	if (nprov < 0) {
 		p2pctl_err("list", -nprov, "cannot list the providers");

@@ -175,13 +175,13 @@ int p2pctl_range_open(const char *cmd, struct p2pctl_range *r, int argc,
 	r->size = size;
 
 	if (r->has_length && r->length > UINT64_MAX - r->offset) {
-		p2pctl_err(cmd, ERANGE, "%s: offset %#llx + length %#llx overflows",
+		p2pctl_err(cmd, ERANGE, "%s: offset 0x%llx + length 0x%llx overflows",
 			   r->t.name, off, len);
 		goto out_close;
 	}
 	if (r->offset >= r->size) {
 		p2pctl_err(cmd, ERANGE,
-			   "%s: offset %#llx is past the end of the buffer (%#llx bytes)",
+			   "%s: offset 0x%llx is past the end of the buffer (0x%llx bytes)",
 			   r->t.name, off, (unsigned long long)r->size);
 		goto out_close;
 	}
@@ -189,7 +189,7 @@ int p2pctl_range_open(const char *cmd, struct p2pctl_range *r, int argc,
 		r->length = r->size - r->offset;
 	} else if (r->offset + r->length > r->size) {
 		p2pctl_err(cmd, ERANGE,
-			   "%s: offset %#llx + length %#llx is past the end of the buffer (%#llx bytes)",
+			   "%s: offset 0x%llx + length 0x%llx is past the end of the buffer (0x%llx bytes)",
 			   r->t.name, off, len, (unsigned long long)r->size);
 		goto out_close;
 	}

@@ -71,7 +71,8 @@ int p2pctl_open_dev(const char *cmd)
 		int err = errno;
 
 		p2pctl_err(cmd, err, "open %s%s", P2P_DEV_PATH,
-			   err == ENOENT ? " (is dma-buf-p2p loaded?)" : "");
+			   err == ENOENT ? " (is dma-buf-p2p loaded?)" :
+			   err == EACCES ? " (root and its group only)" : "");
 		return -err;
 	}
 	return fd;
@@ -114,7 +115,9 @@ int p2pctl_steal_fd(const char *cmd, pid_t pid, int target, int *fd)
 		int err = errno;
 
 		close(pidfd);
-		p2pctl_err(cmd, err, "fd %d of process %d", target, (int)pid);
+		/* Another user's process, or ptrace restricted (Yama). */
+		p2pctl_err(cmd, err, "fd %d of process %d%s", target, (int)pid,
+			   err == EPERM ? " (no ptrace access to it)" : "");
 		return -err;
 	}
 	close(pidfd);

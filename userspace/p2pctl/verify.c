@@ -77,7 +77,7 @@ static int open_file(const struct p2pctl_range *r, struct expect *e)
 	}
 	if (r->length > UINT64_MAX - e->file_offset) {
 		p2pctl_err("verify", ERANGE,
-			   "%s: file offset %#llx + length %#llx overflows",
+			   "%s: file offset 0x%llx + length 0x%llx overflows",
 			   e->path, fo, len);
 		goto out_close;
 	}
@@ -89,7 +89,7 @@ static int open_file(const struct p2pctl_range *r, struct expect *e)
 	}
 	if ((uint64_t)size < e->file_offset + r->length) {
 		p2pctl_err("verify", ERANGE,
-			   "%s has %#llx bytes: too short for %#llx bytes from offset %#llx",
+			   "%s has 0x%llx bytes: too short for 0x%llx bytes from offset 0x%llx",
 			   e->path, (unsigned long long)size, len, fo);
 		goto out_close;
 	}
@@ -137,7 +137,7 @@ static int expected(const struct p2pctl_range *r, const struct expect *e,
 static void show_bytes(const char *label, uint64_t offset, const uint8_t *p,
 		       size_t n)
 {
-	printf("%s at %#llx:", label, (unsigned long long)offset);
+	printf("%s at 0x%llx:", label, (unsigned long long)offset);
 	for (size_t i = 0; i < n; i++)
 		printf(" %02x", p[i]);
 	putchar('\n');
@@ -175,7 +175,7 @@ static int compare(const struct p2pctl_range *r, const struct expect *e)
 	}
 
 	if (!bad) {
-		printf("OK: %llu bytes of %s from offset %#llx %s %s\n",
+		printf("OK: %llu bytes of %s from offset 0x%llx %s %s\n",
 		       (unsigned long long)r->length, r->t.name,
 		       (unsigned long long)r->offset,
 		       e->source == SOURCE_ZERO ? "are" : "match", e->what);
@@ -187,10 +187,10 @@ static int compare(const struct p2pctl_range *r, const struct expect *e)
 	if (err)
 		goto out_free;
 	memcpy(show, r->data + first, n);
-	printf("MISMATCH: %llu of %llu bytes of %s from offset %#llx differ from %s\n",
+	printf("MISMATCH: %llu of %llu bytes of %s from offset 0x%llx differ from %s\n",
 	       (unsigned long long)bad, (unsigned long long)r->length, r->t.name,
 	       (unsigned long long)r->offset, e->what);
-	printf("first at offset %#llx: expected 0x%02x, actual 0x%02x\n",
+	printf("first at offset 0x%llx: expected 0x%02x, actual 0x%02x\n",
 	       (unsigned long long)(r->offset + first), want[0], show[0]);
 	show_bytes("expected", r->offset + first, want, n);
 	show_bytes("actual  ", r->offset + first, show, n);
@@ -276,12 +276,12 @@ int p2pctl_verify(int argc, char **argv)
 		return P2PCTL_EXIT_USAGE;
 	}
 	if (e.source == SOURCE_SEED)
-		snprintf(e.what, sizeof(e.what), "seed %#llx",
+		snprintf(e.what, sizeof(e.what), "seed 0x%llx",
 			 (unsigned long long)e.seed);
 	else if (e.source == SOURCE_ZERO)
 		snprintf(e.what, sizeof(e.what), "zeros");
 	else
-		snprintf(e.what, sizeof(e.what), "%s from offset %#llx",
+		snprintf(e.what, sizeof(e.what), "%s from offset 0x%llx",
 			 e.path, (unsigned long long)e.file_offset);
 
 	ret = p2pctl_range_open("verify", &r, argc, argv, false);

@@ -28,7 +28,9 @@
  *   EOPNOTSUPP  the device carries integrity metadata or is zoned
  *   ENODEV      the device is gone (removed, or its controller died) or
  *               has no capacity
- *   EFAULT      the argument (or a batch's entries) cannot be accessed
+ *   EFAULT      the argument (or a batch's entries) cannot be accessed;
+ *               when only the out fields (or results) cannot be written
+ *               back, the I/O was done
  *   EIO         the device reported an error; data in the range is undefined
  *   ETIMEDOUT   the buffer's other users (fences) did not finish in 10 s
  *   EINTR       a fatal signal arrived; I/O already started was waited for

@@ -2,10 +2,27 @@
 /*
  * dma-buf P2P: DMA-BUFs in PCI BAR memory that peer devices DMA to directly.
  *
- * The misc device /dev/dma-buf-p2p (mode 0600, root only) takes the ioctls
- * below.  Every struct is a multiple of 8 bytes; fields marked "out" must be
- * zero on input, flags must be zero or a combination of the published flag
- * bits, and anything else is rejected with EINVAL.
+ * The misc device /dev/dma-buf-p2p takes the ioctls below.  It is mode 0660:
+ * root and the members of its group may use it (devtmpfs makes it root's;
+ * a udev rule such as KERNEL=="dma-buf-p2p", GROUP="p2p" gives it to a
+ * group).  Every struct is a multiple of 8 bytes; fields marked "out" must
+ * be zero on input, flags must be zero or a combination of the published
+ * flag bits, and anything else is rejected with EINVAL.
+ *
+ * A buffer is only reached through its fd: the ioctls that name one take
+ * the fd, never an id, and no ioctl tells a user without CAP_SYS_ADMIN
+ * where the memory is (physical, BAR or bus addresses).
+ *
+ * Limits: one buffer is at most the free memory of its provider.  A buffer
+ * moved to system memory gives its provider memory back and holds as much
+ * system memory; all such buffers together hold at most the module
+ * parameter max_system_bytes (/sys/module/dma_buf_p2p/parameters/, root may
+ * change it; half of RAM unless set when the module loads; system_bytes
+ * next to it says how much they hold now).  A move out that would pass it
+ * fails with EDQUOT, whether asked for (DMA_BUF_P2P_IOC_MIGRATE) or needed
+ * by an importer's mapping, which then fails with EDQUOT (BLKDMABUFRW then
+ * takes its bounce path).  Moves out of a provider that goes away are never
+ * refused.
  */
 #ifndef _UAPI_LINUX_DMA_BUF_P2P_H
 #define _UAPI_LINUX_DMA_BUF_P2P_H
@@ -106,7 +123,10 @@ struct dma_buf_p2p_list_providers {
  * Errors: EINVAL for bad flags, padding, a non-zero @fd, a zero or
  * overflowing @size; ENODEV when @provider does not exist; ENXIO when it
  * publishes no P2PDMA memory; ENOSPC when @size does not fit in its free
- * memory; ENOMEM when the kernel is short of memory.
+ * memory; ENOMEM when the kernel is short of memory; EMFILE when the
+ * process has no free fd number (RLIMIT_NOFILE); EFAULT when the argument
+ * cannot be read or the new fd cannot be written back (the buffer is
+ * freed again).
  */
 struct dma_buf_p2p_alloc {
 	struct dma_buf_p2p_pci_id provider;
@@ -224,7 +244,8 @@ struct dma_buf_p2p_query {
  * flags or padding; EBUSY when the buffer is pinned, or when moving to the
  * provider while a device that cannot reach it is attached and cannot
  * follow moves (a static importer); ENOSPC when the provider has no room;
- * ENODEV when the provider is gone.  A dynamic importer that cannot reach
+ * EDQUOT when moving to system memory would pass max_system_bytes; ENODEV
+ * when the provider is gone.  A dynamic importer that cannot reach
  * the provider is told of the move, and its next mapping moves the buffer
  * back to system memory.
  */
@@ -251,13 +272,16 @@ struct dma_buf_p2p_migrate {
  * @size: out: bytes the mapping covers
  *
  * The kernel attaches @device as a dynamic importer that allows P2P, maps
- * the buffer for it, reports, and detaches.  The mapping is real: a device
+ * the buffer for it, reports, and detaches.  When the report cannot be
+ * written back (EFAULT) the probe was done all the same, and a move it
+ * caused stays.  The mapping is real: a device
  * that cannot reach the BAR makes the buffer move to system memory, as its
  * driver's first mapping would.  Out fields must be 0 on input.
  *
  * Errors: as DMA_BUF_P2P_IOC_QUERY for @fd; EINVAL for bad flags or
  * non-zero out fields; ENODEV when @device does not exist; EBUSY when the
- * buffer is pinned where @device cannot reach it.
+ * buffer is pinned where @device cannot reach it; EDQUOT when it would have
+ * to move to system memory past max_system_bytes.
  */
 struct dma_buf_p2p_probe {
 	__u32 fd;
