@@ -46,8 +46,10 @@ static struct sg_table *fake_map(struct dma_buf_attachment *attach,
 	if (fb->fence_on_map) {
 		if (dma_resv_reserve_fences(attach->dmabuf->resv, 1))
 			return ERR_PTR(-ENOMEM);
+		/* The reservation takes its own reference: drop ours. */
 		dma_resv_add_fence(attach->dmabuf->resv, fb->fence_on_map,
 				   DMA_RESV_USAGE_KERNEL);
+		dma_fence_put(fb->fence_on_map);
 		fb->fence_on_map = NULL;
 	}
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);

@@ -427,18 +427,25 @@ EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get_fd);
  * it elsewhere.  There, the map goes when its last user lets go of the
  * import, and the next user maps (and pins) again.
  */
-static void p2p_import_unpin_idle(struct dma_buf_p2p_import *imp)
+static void p2p_import_put_unpin(struct dma_buf_p2p_import *imp)
 {
 	bool idle;
 
+	/*
+	 * Decided and dropped under the lock: two last users putting at
+	 * once would otherwise each see the other and leave it pinned.
+	 */
 	mutex_lock(&p2p_imports_lock);
 	idle = kref_read(&imp->ref) <= 1 + imp->cached;
+	if (!idle)	/* never the last reference: no release here */
+		kref_put(&imp->ref, p2p_import_release);
 	mutex_unlock(&p2p_imports_lock);
 	if (!idle)
 		return;
 	dma_resv_lock(imp->dmabuf->resv, NULL);
 	p2p_import_invalidate(imp);
 	dma_resv_unlock(imp->dmabuf->resv);
+	kref_put(&imp->ref, p2p_import_release);
 }
 
 /**
@@ -455,8 +462,9 @@ void dma_buf_p2p_import_put(struct dma_buf_p2p_import *imp)
 	if (IS_ERR_OR_NULL(imp))
 		return;
 	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && imp->attach)
-		p2p_import_unpin_idle(imp);
-	kref_put(&imp->ref, p2p_import_release);
+		p2p_import_put_unpin(imp);
+	else
+		kref_put(&imp->ref, p2p_import_release);
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_put);
 
