@@ -407,8 +407,11 @@ static const char *slot_name(const struct slot *s, char *buf, size_t len)
 	return buf;
 }
 
-/* A live buffer picked at random, with a reference; NULL when none. */
-static struct slot *slot_get(struct worker *w)
+/*
+ * A slot in state @from picked at random, moved to state @to (a live one
+ * staying live gains a reference); NULL when there is none.
+ */
+static struct slot *slot_claim(struct worker *w, int from, int to)
 {
 	struct stress *st = w->st;
 	unsigned int start = below(w, NR_SLOTS);
@@ -418,14 +421,30 @@ static struct slot *slot_get(struct worker *w)
 	for (unsigned int i = 0; i < NR_SLOTS; i++) {
 		struct slot *t = &st->slot[(start + i) % NR_SLOTS];
 
-		if (t->state == SLOT_LIVE) {
-			t->refs++;
+		if (t->state == from) {
+			if (to == SLOT_LIVE)
+				t->refs++;
+			t->state = to;
 			s = t;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
 	return s;
+}
+
+/* A live buffer picked at random, with a reference; NULL when none. */
+static struct slot *slot_get(struct worker *w)
+{
+	return slot_claim(w, SLOT_LIVE, SLOT_LIVE);
+}
+
+/* @s, claimed by slot_claim(), is free again. */
+static void slot_free(struct worker *w, struct slot *s)
+{
+	pthread_mutex_lock(&w->st->lock);
+	s->state = SLOT_FREE;
+	pthread_mutex_unlock(&w->st->lock);
 }
 
 static bool slot_retire(struct worker *w, struct slot *s);
@@ -443,9 +462,7 @@ static void slot_put(struct worker *w, struct slot *s)
 		return;
 
 	slot_retire(w, s);
-	pthread_mutex_lock(&st->lock);
-	s->state = SLOT_FREE;
-	pthread_mutex_unlock(&st->lock);
+	slot_free(w, s);
 }
 
 /* A data op starts or ends on @s: migrations count it. */
@@ -636,7 +653,7 @@ static int op_alloc(struct worker *w)
 		1, 2, 4, 16, 64, 128, 256, 512, 1024,
 	};
 	struct stress *st = w->st;
-	unsigned int start = below(w, NR_SLOTS), pages;
+	unsigned int pages;
 	int provider, err, fd = -1;
 	struct slot *s = NULL;
 	struct p2p_query q;
@@ -646,26 +663,14 @@ static int op_alloc(struct worker *w)
 		pages = sizes[below(w, NELEMS(sizes))];
 	while (provider == PROV_CMB && pages > CMB_MAX_PAGES);
 
-	pthread_mutex_lock(&st->lock);
-	for (unsigned int i = 0; i < NR_SLOTS; i++) {
-		struct slot *t = &st->slot[(start + i) % NR_SLOTS];
-
-		if (t->state == SLOT_FREE) {
-			t->state = SLOT_ALLOCATING;
-			s = t;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&st->lock);
+	s = slot_claim(w, SLOT_FREE, SLOT_ALLOCATING);
 	if (!s)
 		return OP_SKIPPED;
 
 	err = __p2p_alloc(st->dev, st->provider[provider],
 			  (uint64_t)pages * PAGE, O_RDWR | O_CLOEXEC, &fd);
 	if (err) {
-		pthread_mutex_lock(&st->lock);
-		s->state = SLOT_FREE;
-		pthread_mutex_unlock(&st->lock);
+		slot_free(w, s);
 		if (err == -ENOSPC && provider == PROV_CMB) {
 			tolerate(w, err);
 			return OP_DONE;
@@ -677,9 +682,7 @@ static int op_alloc(struct worker *w)
 	if (err || q.q.size != (uint64_t)pages * PAGE ||
 	    q.q.placement != DMA_BUF_P2P_PLACEMENT_BAR) {
 		close(fd);
-		pthread_mutex_lock(&st->lock);
-		s->state = SLOT_FREE;
-		pthread_mutex_unlock(&st->lock);
+		slot_free(w, s);
 		return fail(w, "a new %u KiB buffer: QUERY %s, size %" PRIu64
 			    ", placement %u\n", pages * PAGE / 1024,
 			    err_name(err), (uint64_t)q.q.size,
@@ -695,9 +698,7 @@ static int op_alloc(struct worker *w)
 	s->model = calloc(pages, sizeof(*s->model));
 	if (!s->model) {
 		close(fd);
-		pthread_mutex_lock(&st->lock);
-		s->state = SLOT_FREE;
-		pthread_mutex_unlock(&st->lock);
+		slot_free(w, s);
 		return fail(w, "out of memory\n");
 	}
 	s->vgem_handle = 0;
@@ -715,21 +716,8 @@ static int op_alloc(struct worker *w)
 /* The table's reference goes: the buffer closes with the last op's. */
 static int op_close(struct worker *w)
 {
-	struct stress *st = w->st;
-	unsigned int start = below(w, NR_SLOTS);
-	struct slot *s = NULL;
+	struct slot *s = slot_claim(w, SLOT_LIVE, SLOT_CLOSING);
 
-	pthread_mutex_lock(&st->lock);
-	for (unsigned int i = 0; i < NR_SLOTS; i++) {
-		struct slot *t = &st->slot[(start + i) % NR_SLOTS];
-
-		if (t->state == SLOT_LIVE) {
-			t->state = SLOT_CLOSING;
-			s = t;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&st->lock);
 	if (!s)
 		return OP_SKIPPED;
 	slot_put(w, s);
