@@ -198,25 +198,11 @@ static void bdev_close(struct bdev *b)
 	b->fd = -1;
 }
 
-static int __blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,
-		    uint64_t dev_offset, uint64_t length,
-		    struct blk_dmabuf_rw *rw)
-{
-	*rw = (struct blk_dmabuf_rw){
-		.dmabuf_fd = buf,
-		.flags = flags,
-		.buf_offset = buf_offset,
-		.dev_offset = dev_offset,
-		.length = length,
-	};
-	return p2p_ioctl(bdev, BLKDMABUFRW, rw);
-}
-
 static void blk_rw(const struct bdev *b, int buf, uint32_t flags,
 		   uint64_t buf_offset, uint64_t dev_offset, uint64_t length,
 		   struct blk_dmabuf_rw *rw)
 {
-	int err = __blk_rw(b->fd, buf, flags, buf_offset, dev_offset, length,
+	int err = p2p_blk_rw(b->fd, buf, flags, buf_offset, dev_offset, length,
 			   rw);
 
 	igt_assert_f(!err, "%s %" PRIu64 " bytes at %#" PRIx64 " of %s: %s\n",
@@ -1434,11 +1420,11 @@ static void test_invalid_inputs(struct env *e)
 	img_before = p2p_file_dup(peer->image, W, 4 * MiB);
 
 	/* Controls: the same calls with good input work (and change nothing). */
-	igt_assert_eq(__blk_rw(peer->fd, iv.buf[BUF_OK], 0, 0, W, 64 * KiB,
+	igt_assert_eq(p2p_blk_rw(peer->fd, iv.buf[BUF_OK], 0, 0, W, 64 * KiB,
 			       &rw), 0);
-	igt_assert_eq(__blk_rw(peer->fd, iv.buf[BUF_OK], BLK_DMABUF_WRITE, 0,
+	igt_assert_eq(p2p_blk_rw(peer->fd, iv.buf[BUF_OK], BLK_DMABUF_WRITE, 0,
 			       W, 64 * KiB, &rw), 0);
-	igt_assert_eq(__blk_rw(iv.dev[DEV_RDONLY], iv.buf[BUF_OK], 0, 0, W,
+	igt_assert_eq(p2p_blk_rw(iv.dev[DEV_RDONLY], iv.buf[BUF_OK], 0, 0, W,
 			       64 * KiB, &rw), 0);
 	{
 		struct batch_case good = { .what = "good", .entry = -1 };
@@ -1653,7 +1639,7 @@ static void *stream_reader(void *arg)
 		struct blk_dmabuf_rw rw;
 		int err;
 
-		err = __blk_rw(s->b->fd, s->fd, 0, bi * STREAM_CHUNK, doff,
+		err = p2p_blk_rw(s->b->fd, s->fd, 0, bi * STREAM_CHUNK, doff,
 			       STREAM_CHUNK, &rw);
 		atomic_fetch_add(&s->calls, 1);
 		if (after)
@@ -1989,7 +1975,7 @@ static void test_kill_during_transfer(struct env *e)
 		}
 		igt_assert_eq(write(ready[1], "r", 1), 1);
 		for (int i = 0; ; i ^= 1)
-			__blk_rw(peer->fd, fd[i], BLK_DMABUF_WRITE, 0, off,
+			p2p_blk_rw(peer->fd, fd[i], BLK_DMABUF_WRITE, 0, off,
 				 size, &rw);
 	}
 	close(ready[1]);

@@ -465,17 +465,6 @@ static void slot_put(struct worker *w, struct slot *s)
 	slot_free(w, s);
 }
 
-/* A data op starts or ends on @s: migrations count it. */
-static void data_begin(struct slot *s)
-{
-	atomic_fetch_add(&s->data_ops, 1);
-}
-
-static void data_end(struct slot *s)
-{
-	atomic_fetch_sub(&s->data_ops, 1);
-}
-
 /*
  * EBUSY is right only while something pins the buffer.  Each op that may
  * pin it counts itself in s->pins while it runs (a vgem import until its
@@ -522,6 +511,30 @@ static void pick_range(struct worker *w, const struct slot *s,
 	r->stripe = below(w, s->nr_stripes);
 	r->pages = below(w, 2) ? n : 1 + below(w, n);
 	r->page = r->stripe * n + below(w, n - r->pages + 1);
+}
+
+/*
+ * A data op on range @r of @s starts: its stripe locked, then @disk's (a
+ * disk stripe's lock, or NULL); migrations count it from here.
+ */
+static void data_enter(struct slot *s, const struct range *r,
+		       pthread_mutex_t *disk)
+{
+	pthread_mutex_lock(&s->lock[r->stripe]);
+	if (disk)
+		pthread_mutex_lock(disk);
+	atomic_fetch_add(&s->data_ops, 1);
+}
+
+/* It ends: the locks go, and the op's reference on @s. */
+static void data_leave(struct worker *w, struct slot *s,
+		       const struct range *r, pthread_mutex_t *disk)
+{
+	atomic_fetch_sub(&s->data_ops, 1);
+	if (disk)
+		pthread_mutex_unlock(disk);
+	pthread_mutex_unlock(&s->lock[r->stripe]);
+	slot_put(w, s);
 }
 
 /* @pages pages of a disk region the test owns, inside one stripe. */
@@ -1103,8 +1116,7 @@ static int op_mmap_write(struct worker *w)
 	len = (size_t)r.pages * PAGE;
 	slot_name(s, name, sizeof(name));
 
-	pthread_mutex_lock(&s->lock[r.stripe]);
-	data_begin(s);
+	data_enter(s, &r, NULL);
 	for (unsigned int i = 0; i < r.pages; i++)
 		s->model[r.page + i] = (struct src){
 			.kind = SRC_PATTERN,
@@ -1141,9 +1153,7 @@ static int op_mmap_write(struct worker *w)
 			(uint64_t)r.page * PAGE, msg))
 		ret = OP_FAILED;
 out:
-	data_end(s);
-	pthread_mutex_unlock(&s->lock[r.stripe]);
-	slot_put(w, s);
+	data_leave(w, s, &r, NULL);
 	return ret;
 }
 
@@ -1156,32 +1166,15 @@ static int op_mmap_check(struct worker *w)
 	if (!s)
 		return OP_SKIPPED;
 	pick_range(w, s, &r);
-	pthread_mutex_lock(&s->lock[r.stripe]);
-	data_begin(s);
+	data_enter(s, &r, NULL);
 	if (!check_map(w, s, r.page, r.pages, "a range checked"))
 		ret = OP_FAILED;
-	data_end(s);
-	pthread_mutex_unlock(&s->lock[r.stripe]);
-	slot_put(w, s);
+	data_leave(w, s, &r, NULL);
 	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* Data: disks                                                          */
-
-static int blk_rw(const struct disk *d, int fd, uint32_t flags,
-		  uint64_t buf_off, uint64_t dev_off, uint64_t len,
-		  struct blk_dmabuf_rw *rw)
-{
-	*rw = (struct blk_dmabuf_rw){
-		.dmabuf_fd = fd,
-		.flags = flags,
-		.buf_offset = buf_off,
-		.dev_offset = dev_off,
-		.length = len,
-	};
-	return p2p_ioctl(d->fd, BLKDMABUFRW, rw);
-}
 
 /*
  * One transfer; refused because another op pinned the buffer out of the
@@ -1198,11 +1191,11 @@ static int transfer(struct worker *w, struct slot *s, const struct disk *d,
 	int err;
 
 	pin_begin(s, 1, &pw);
-	err = blk_rw(d, s->fd, flags, buf_off, dev_off, len, &rw);
+	err = p2p_blk_rw(d->fd, s->fd, flags, buf_off, dev_off, len, &rw);
 	if (err == -EBUSY && pin_overlapped(s, &pw)) {
 		tolerate(w, err);
 		flags |= BLK_DMABUF_BOUNCE;
-		err = blk_rw(d, s->fd, flags, buf_off, dev_off, len, &rw);
+		err = p2p_blk_rw(d->fd, s->fd, flags, buf_off, dev_off, len, &rw);
 	}
 	pinned = pin_overlapped(s, &pw);
 	pin_end(s, &pw);
@@ -1246,10 +1239,7 @@ static int op_blk_read(struct worker *w)
 		dev_off = (uint64_t)below(w, READ_PAGES - r.pages + 1) * PAGE;
 	}
 
-	pthread_mutex_lock(&s->lock[r.stripe]);
-	if (owned)
-		pthread_mutex_lock(&dr.d->lock[dr.stripe]);
-	data_begin(s);
+	data_enter(s, &r, owned ? &dr.d->lock[dr.stripe] : NULL);
 	ret = transfer(w, s, dr.d, flags, (uint64_t)r.page * PAGE, dev_off,
 		       (uint64_t)r.pages * PAGE);
 	if (ret)
@@ -1265,11 +1255,7 @@ static int op_blk_read(struct worker *w)
 	if (!check_map(w, s, r.page, r.pages, msg))
 		ret = OP_FAILED;
 out:
-	data_end(s);
-	if (owned)
-		pthread_mutex_unlock(&dr.d->lock[dr.stripe]);
-	pthread_mutex_unlock(&s->lock[r.stripe]);
-	slot_put(w, s);
+	data_leave(w, s, &r, owned ? &dr.d->lock[dr.stripe] : NULL);
 	return ret;
 }
 
@@ -1287,9 +1273,7 @@ static int op_blk_write(struct worker *w)
 	pick_range(w, s, &r);
 	pick_drange(w, r.pages, &dr);
 
-	pthread_mutex_lock(&s->lock[r.stripe]);
-	pthread_mutex_lock(&dr.d->lock[dr.stripe]);
-	data_begin(s);
+	data_enter(s, &r, &dr.d->lock[dr.stripe]);
 	ret = transfer(w, s, dr.d,
 		       BLK_DMABUF_WRITE | (below(w, 8) ? 0 : BLK_DMABUF_BOUNCE),
 		       (uint64_t)r.page * PAGE, drange_off(&dr),
@@ -1302,10 +1286,7 @@ static int op_blk_write(struct worker *w)
 	if (!check_image(w, &dr, r.pages, msg))
 		ret = OP_FAILED;
 out:
-	data_end(s);
-	pthread_mutex_unlock(&dr.d->lock[dr.stripe]);
-	pthread_mutex_unlock(&s->lock[r.stripe]);
-	slot_put(w, s);
+	data_leave(w, s, &r, &dr.d->lock[dr.stripe]);
 	return ret;
 }
 
@@ -1362,8 +1343,7 @@ static int op_blk_batch(struct worker *w)
 		.queue_depth = depths[below(w, NELEMS(depths))],
 	};
 
-	pthread_mutex_lock(&s->lock[r.stripe]);
-	data_begin(s);
+	data_enter(s, &r, NULL);
 	pin_begin(s, 1, &pw);
 	err = p2p_ioctl(d->fd, BLKDMABUFRWBATCH, &b);
 	if (err == -EBUSY && pin_overlapped(s, &pw)) {
@@ -1405,9 +1385,7 @@ static int op_blk_batch(struct worker *w)
 	if (!check_map(w, s, r.page, r.pages, msg))
 		ret = OP_FAILED;
 out:
-	data_end(s);
-	pthread_mutex_unlock(&s->lock[r.stripe]);
-	slot_put(w, s);
+	data_leave(w, s, &r, NULL);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/blk-dmabuf.h>
 #include <linux/dma-buf.h>
 
 #include "igt.h"
@@ -115,6 +116,19 @@ void p2p_dmabuf_exporter(int fd, char *buf, size_t len)
 	}
 	fclose(f);
 	igt_assert_f(buf[0], "no exp_name in %s\n", path);
+}
+
+int p2p_blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,
+	       uint64_t dev_offset, uint64_t length, struct blk_dmabuf_rw *rw)
+{
+	*rw = (struct blk_dmabuf_rw){
+		.dmabuf_fd = buf,
+		.flags = flags,
+		.buf_offset = buf_offset,
+		.dev_offset = dev_offset,
+		.length = length,
+	};
+	return p2p_ioctl(bdev, BLKDMABUFRW, rw);
 }
 
 void *p2p_map(int fd, size_t size)

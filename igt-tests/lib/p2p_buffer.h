@@ -55,6 +55,16 @@ int p2p_closed_fd(void);
 /* The exporter's name of dma-buf @fd, as /proc/self/fdinfo says. */
 void p2p_dmabuf_exporter(int fd, char *buf, size_t len);
 
+struct blk_dmabuf_rw;
+
+/*
+ * BLKDMABUFRW on block device @bdev: @length bytes between dma-buf @buf at
+ * @buf_offset and the device at @dev_offset (@flags: BLK_DMABUF_*); 0 or
+ * -errno, the out fields in @rw.
+ */
+int p2p_blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,
+	       uint64_t dev_offset, uint64_t length, struct blk_dmabuf_rw *rw);
+
 /* A shared read-write CPU mapping of the dma-buf @fd. */
 void *p2p_map(int fd, size_t size);
 
