@@ -48,9 +48,6 @@ static inline bool bio_is_dmabuf(const struct bio *bio)
 	return bio->bi_flags & (1U << BIO_DMABUF);
 }
 
-/* A macro: struct request is not complete here. */
-#define blk_rq_is_dmabuf(rq)	((rq)->bio && bio_is_dmabuf((rq)->bio))
-
 static inline struct dma_buf_p2p_map *bio_dmabuf_map(const struct bio *bio)
 {
 	return bio->bi_dmabuf_map;
@@ -70,8 +67,6 @@ static inline bool bio_is_dmabuf(const struct bio *bio)
 {
 	return false;
 }
-
-#define blk_rq_is_dmabuf(rq)	false
 
 static inline bool blk_dmabuf_submit_bounced(struct bio *bio)
 {
