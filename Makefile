@@ -5,6 +5,8 @@
 #   make bench     the benchmarks (build/bench/, README's table), not in check
 #   make check-debug  every test on the debug kernels (KASAN, kmemleak, fault
 #                  injection), with and without CONFIG_DMABUF_MOVE_NOTIFY
+#   make series    the kernel part as a patch series for review, with a cover
+#                  letter, checked with checkpatch --strict (build/series/out)
 #   make vm        boot the test machine with a shell (also: make shell)
 #   make vm-run CMD='...'   run one command in the test machine
 #   make kernel / make userspace / make clean / make distclean
@@ -39,8 +41,9 @@ MODE	?= epyc
 # its output does not depend on it, so it stays out of the hash.
 export CCACHE_BASEDIR := $(TOP)
 export CCACHE_IGNOREOPTIONS := -fmacro-prefix-map=*
-KMAKE_ARGS := -C $(KSRC) CC="ccache gcc" KBUILD_BUILD_TIMESTAMP=2024-01-01 \
+KBUILD_ARGS := CC="ccache gcc" KBUILD_BUILD_TIMESTAMP=2024-01-01 \
 	   KBUILD_BUILD_USER=p2p KBUILD_BUILD_HOST=p2p
+KMAKE_ARGS := -C $(KSRC) $(KBUILD_ARGS)
 
 # $(call build-kernel,OBJDIR,MODROOT,FRAGMENTS...)
 define build-kernel
@@ -53,7 +56,7 @@ define build-kernel
 endef
 
 .PHONY: all deps kernel kernel-pin kernel-bench kernel-debug kernel-debug-pin \
-	bench check-debug userspace build vm shell vm-run check \
+	bench check-debug series userspace build vm shell vm-run check \
 	demo clean distclean
 
 all: build
@@ -95,8 +98,13 @@ vm-run: build
 	[ $$rc -eq 0 ] || echo "vm-run: the command exited with status $$rc" >&2; \
 	exit $$rc
 
+# Besides the test machine's runs, check makes the patch series, applies it
+# to a pristine tree and builds it patch by patch (scripts/series-test).
 check: build kernel-pin
-	@$(TOP)/scripts/check
+	@KMAKE='$(MAKE) $(KBUILD_ARGS) -j$(JOBS)' $(TOP)/scripts/check
+
+series: deps
+	@$(TOP)/scripts/series $(BUILD)/series/out
 
 # Under KASAN a run takes longer than check's timeout allows.
 check-debug: build kernel-debug kernel-debug-pin
@@ -117,7 +125,7 @@ clean:
 	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(KOBJ_BENCH) \
 		$(MODROOT_BENCH) $(KOBJ_DEBUG) $(MODROOT_DEBUG) \
 		$(KOBJ_DEBUG_PIN) $(MODROOT_DEBUG_PIN) $(MESON) $(BUILD)/vm \
-		$(BUILD)/bench
+		$(BUILD)/bench $(BUILD)/series
 
 distclean:
 	rm -rf $(BUILD)
