@@ -80,6 +80,7 @@ struct dma_buf_p2p_map {
 
 struct dma_buf_p2p_import {
 	struct kref ref;		/* the cache's and each user's */
+	atomic_t users;			/* references other than the cache's */
 	struct hlist_node hnode;	/* in p2p_imports while cached */
 	struct list_head node;		/* on a list of imports to drop */
 	bool cached;
@@ -368,7 +369,7 @@ struct dma_buf_p2p_import *dma_buf_p2p_import_get(struct dma_buf *dmabuf,
 	imp = p2p_import_lookup(dmabuf, dev);
 	mutex_unlock(&p2p_imports_lock);
 	if (imp)
-		return imp;
+		goto out_user;
 
 	/* Attaching may take the reservation lock: outside the cache lock. */
 	imp = p2p_import_create(dmabuf, dev);
@@ -390,8 +391,10 @@ struct dma_buf_p2p_import *dma_buf_p2p_import_get(struct dma_buf *dmabuf,
 
 	if (found) {
 		kref_put(&imp->ref, p2p_import_release);
-		return found;
+		imp = found;
 	}
+out_user:
+	atomic_inc(&imp->users);
 	return imp;
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get);
@@ -424,28 +427,19 @@ EXPORT_SYMBOL_GPL(dma_buf_p2p_import_get_fd);
  * Without CONFIG_DMABUF_MOVE_NOTIFY the dma-buf core pins what a dynamic
  * importer maps (the exporter may never move it), so a cached map would pin
  * the buffer until it is closed and refuse every other importer that needs
- * it elsewhere.  There, the map goes when its last user lets go of the
+ * it elsewhere.  There, the map goes when the last user lets go of the
  * import, and the next user maps (and pins) again.
+ *
+ * Maps are made under the reservation lock by users, so the check under
+ * that lock is final: a user that came after the count reached zero keeps
+ * the map it made, and unmaps it in its own last put.
  */
-static void p2p_import_put_unpin(struct dma_buf_p2p_import *imp)
+static void p2p_import_unpin(struct dma_buf_p2p_import *imp)
 {
-	bool idle;
-
-	/*
-	 * Decided and dropped under the lock: two last users putting at
-	 * once would otherwise each see the other and leave it pinned.
-	 */
-	mutex_lock(&p2p_imports_lock);
-	idle = kref_read(&imp->ref) <= 1 + imp->cached;
-	if (!idle)	/* never the last reference: no release here */
-		kref_put(&imp->ref, p2p_import_release);
-	mutex_unlock(&p2p_imports_lock);
-	if (!idle)
-		return;
 	dma_resv_lock(imp->dmabuf->resv, NULL);
-	p2p_import_invalidate(imp);
+	if (!atomic_read(&imp->users))
+		p2p_import_invalidate(imp);
 	dma_resv_unlock(imp->dmabuf->resv);
-	kref_put(&imp->ref, p2p_import_release);
 }
 
 /**
@@ -461,10 +455,10 @@ void dma_buf_p2p_import_put(struct dma_buf_p2p_import *imp)
 {
 	if (IS_ERR_OR_NULL(imp))
 		return;
-	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && imp->attach)
-		p2p_import_put_unpin(imp);
-	else
-		kref_put(&imp->ref, p2p_import_release);
+	if (atomic_dec_and_test(&imp->users) &&
+	    !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) && imp->attach)
+		p2p_import_unpin(imp);
+	kref_put(&imp->ref, p2p_import_release);
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_import_put);
 
