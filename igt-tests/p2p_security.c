@@ -53,7 +53,6 @@ IGT_TEST_DESCRIPTION("Only root and the device's group allocate; no BAR "
 #define FD_A		200
 
 #define DEBUGFS		"/sys/kernel/debug/dma-buf-p2p/"
-#define PARAMS		"/sys/module/dma_buf_p2p/parameters/"
 
 struct env {
 	struct p2p_machine m;
@@ -341,10 +340,33 @@ static void member_sees_no_addresses(struct env *e, pid_t a)
 	p2p_result_fini(&r);
 }
 
+/*
+ * The debugfs files themselves are root's: debugfs's own 0700 directory
+ * would hide them from a member whatever their modes are.
+ */
+static void check_debugfs_modes(void)
+{
+	static const char *const files[] = { "buffers", "providers" };
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), DEBUGFS "%s", files[i]);
+		igt_assert_f(!stat(path, &st), "%s: %m\n", path);
+		igt_assert_f(st.st_uid == 0 && (st.st_mode & 0777) == 0400,
+			     "%s: uid %u, mode %o\n", path,
+			     (unsigned int)st.st_uid,
+			     (unsigned int)(st.st_mode & 0777));
+	}
+}
+
 static void test_no_addresses(struct env *e)
 {
 	struct chan c;
 	pid_t a = user_a_start(e, &c, 0x5ec2);
+
+	check_debugfs_modes();
 
 	if (run_beside_a(e, a, member_sees_no_addresses))
 		/* Root sees where it is: A's bytes are there. */
@@ -421,19 +443,6 @@ static void test_no_access_without_fd(struct env *e)
 /* ------------------------------------------------------------------ */
 /* The cap on system memory                                             */
 
-static uint64_t param(const char *name)
-{
-	char path[128], buf[32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	f = fopen(path, "re");
-	igt_assert_f(f, "%s: %m\n", path);
-	igt_assert(fgets(buf, sizeof(buf), f));
-	fclose(f);
-	return strtoull(buf, NULL, 10);
-}
-
 static uint64_t saved_max = UINT64_MAX;
 
 static void set_max(uint64_t v)
@@ -441,8 +450,8 @@ static void set_max(uint64_t v)
 	char value[32];
 
 	snprintf(value, sizeof(value), "%" PRIu64, v);
-	igt_assert(p2p_sysfs_write(PARAMS "max_system_bytes", value));
-	igt_assert_eq_u64(param("max_system_bytes"), v);
+	igt_assert(p2p_sysfs_write(P2P_DEV_SYSFS "max_system_bytes", value));
+	igt_assert_eq_u64(p2p_exporter_u64("max_system_bytes"), v);
 }
 
 static void restore_max(int sig)
@@ -453,7 +462,7 @@ static void restore_max(int sig)
 	if (saved_max == UINT64_MAX)
 		return;
 	snprintf(value, sizeof(value), "%" PRIu64, saved_max);
-	p2p_sysfs_write(PARAMS "max_system_bytes", value);
+	p2p_sysfs_write(P2P_DEV_SYSFS "max_system_bytes", value);
 }
 
 /*
@@ -463,15 +472,15 @@ static void restore_max(int sig)
  */
 static uint64_t limit_room(uint64_t room)
 {
-	uint64_t held = param("system_bytes"), prev;
+	uint64_t held = p2p_exporter_u64("system_bytes"), prev;
 
 	do {
 		prev = held;
 		usleep(1500 * 1000);
-		held = param("system_bytes");
+		held = p2p_exporter_u64("system_bytes");
 	} while (held != prev);
 	if (saved_max == UINT64_MAX) {
-		saved_max = param("max_system_bytes");
+		saved_max = p2p_exporter_u64("max_system_bytes");
 		igt_install_exit_handler(restore_max);
 	}
 	set_max(held + room);
@@ -486,7 +495,7 @@ static void test_system_limit(struct env *e)
 	uint64_t held;
 	uint8_t *p;
 
-	igt_assert_lt_u64(0, param("max_system_bytes"));
+	igt_assert_lt_u64(0, p2p_exporter_u64("max_system_bytes"));
 	held = limit_room(BUF_SIZE - 4096);
 	fd = p2p_alloc(e->dev, &e->m.vram, BUF_SIZE, O_RDWR | O_CLOEXEC);
 	p = p2p_map(fd, BUF_SIZE);
@@ -502,25 +511,25 @@ static void test_system_limit(struct env *e)
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_BAR);
 	igt_assert_eq_u64(q.q.migrations_to_system, 0);
 	igt_assert_eq_u32(q.q.nr_attachments, 0);
-	igt_assert_eq_u64(param("system_bytes"), held);
+	igt_assert_eq_u64(p2p_exporter_u64("system_bytes"), held);
 	p2p_check_vram_pattern(&e->m, &q, 0x5ec4);
 
 	/* With room it moves, and the bytes held are counted. */
 	set_max(held + BUF_SIZE);
 	p2p_migrate(e->dev, fd, DMA_BUF_P2P_PLACEMENT_SYSTEM);
-	igt_assert_eq_u64(param("system_bytes"), held + BUF_SIZE);
+	igt_assert_eq_u64(p2p_exporter_u64("system_bytes"), held + BUF_SIZE);
 	p2p_check_pattern(p, BUF_SIZE, 0x5ec4, "the buffer in system memory");
 	igt_assert_eq(drmPrimeFDToHandle(vgem, fd, &handle), 0);
 	igt_assert_eq(drmCloseBufferHandle(vgem, handle), 0);
 	p2p_migrate(e->dev, fd, DMA_BUF_P2P_PLACEMENT_BAR);
-	igt_assert_eq_u64(param("system_bytes"), held);
+	igt_assert_eq_u64(p2p_exporter_u64("system_bytes"), held);
 
 	/* A provider going away moves its buffers out, over the cap too. */
 	set_max(held);
 	p2p_vram_unbind(&e->m);
 	p2p_query(e->dev, fd, &q);
 	igt_assert_eq_u32(q.q.placement, DMA_BUF_P2P_PLACEMENT_SYSTEM);
-	igt_assert_eq_u64(param("system_bytes"), held + BUF_SIZE);
+	igt_assert_eq_u64(p2p_exporter_u64("system_bytes"), held + BUF_SIZE);
 	p2p_check_pattern(p, BUF_SIZE, 0x5ec4, "the buffer moved out by the "
 			  "unbind");
 	p2p_vram_rebind(&e->m);
@@ -532,7 +541,7 @@ static void test_system_limit(struct env *e)
 	munmap(p, BUF_SIZE);
 	close(fd);
 	close(vgem);
-	igt_assert_eq_u64(param("system_bytes"), held);
+	igt_assert_eq_u64(p2p_exporter_u64("system_bytes"), held);
 }
 
 static void test_system_limit_bounces_io(struct env *e)

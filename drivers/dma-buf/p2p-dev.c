@@ -345,6 +345,7 @@ static struct miscdevice p2p_dev_misc = {
 	.fops	= &p2p_dev_fops,
 	/* Root and the group udev gives it; see the UAPI header. */
 	.mode	= 0660,
+	.groups	= p2p_exporter_groups,
 };
 
 static int __init p2p_dev_init(void)

@@ -34,8 +34,9 @@
  *
  * Limits.  A buffer is as large as its provider's free memory allows; once
  * moved out it holds as much system memory, and all buffers out of their
- * providers hold at most max_system_bytes (a module parameter: half of RAM
- * unless set): a move out that would pass it fails with -EDQUOT.
+ * providers hold at most max_system_bytes (an attribute of the misc
+ * device, half of RAM unless root changes it): a move out that would pass
+ * it fails with -EDQUOT.
  *
  * Locking.  Everything a move changes (placement, pages, chunks, the
  * attachments' mappings, counters) is protected by the dma-buf's
@@ -45,6 +46,7 @@
 
 #include <linux/crc32.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-map-ops.h>
@@ -54,7 +56,6 @@
 #include <linux/io.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
@@ -62,6 +63,7 @@
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 #include <uapi/linux/dma-buf-p2p.h>
 
@@ -73,27 +75,57 @@
  * System memory the buffers moved out of their providers may hold, all of
  * them together.  A move out gives the buffer's provider memory back to the
  * next allocation: without a cap, allocating and moving out in turn would
- * take all of RAM.  0 when the module loads: half of RAM.  Moves a provider
- * forces as it goes away ignore it: the data has nowhere else to go.
+ * take all of RAM.  Half of RAM when the module loads; root changes it in
+ * the misc device's max_system_bytes attribute (0: no buffer may move out).
+ * Moves a provider forces as it goes away ignore it: the data has nowhere
+ * else to go.
  */
 static unsigned long max_system_bytes;
-module_param(max_system_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_system_bytes,
-		 "System memory all buffers moved out of their providers may hold (bytes; 0 at load: half of RAM)");
+static atomic_long_t p2p_system_bytes;	/* what they hold now */
 
-static atomic_long_t p2p_system_bytes;
-
-static int p2p_system_bytes_get(char *buffer, const struct kernel_param *kp)
+static ssize_t max_system_bytes_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buffer, "%ld\n", atomic_long_read(&p2p_system_bytes));
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(max_system_bytes));
 }
 
-static const struct kernel_param_ops p2p_system_bytes_ops = {
-	.get = p2p_system_bytes_get,
+static ssize_t max_system_bytes_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	unsigned long bytes;
+	int ret;
+
+	ret = kstrtoul(buf, 0, &bytes);
+	if (ret)
+		return ret;
+	WRITE_ONCE(max_system_bytes, bytes);
+	return count;
+}
+static DEVICE_ATTR_RW(max_system_bytes);
+
+static ssize_t system_bytes_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&p2p_system_bytes));
+}
+static DEVICE_ATTR_RO(system_bytes);
+
+static struct attribute *p2p_exporter_attrs[] = {
+	&dev_attr_max_system_bytes.attr,
+	&dev_attr_system_bytes.attr,
+	NULL
 };
-module_param_cb(system_bytes, &p2p_system_bytes_ops, NULL, 0444);
-MODULE_PARM_DESC(system_bytes,
-		 "System memory the buffers moved out of their providers hold now (bytes)");
+
+static const struct attribute_group p2p_exporter_group = {
+	.attrs = p2p_exporter_attrs,
+};
+
+/* The attributes of /dev/dma-buf-p2p's device: the system memory cap. */
+const struct attribute_group *p2p_exporter_groups[] = {
+	&p2p_exporter_group,
+	NULL
+};
 
 /* How long a move waits for importers to finish their DMA. */
 #define P2P_MOVE_TIMEOUT	(10 * HZ)
@@ -342,15 +374,20 @@ static int p2p_alloc_system(struct p2p_buffer *buf, struct page **pages)
 	return 0;
 }
 
-/* Count @size bytes of system memory against max_system_bytes. */
+/*
+ * Count @size bytes of system memory against max_system_bytes.  Checked
+ * before it is added, so that concurrent moves never see each other's
+ * charge that failed.
+ */
 static int p2p_system_charge(size_t size, bool force)
 {
-	unsigned long held = atomic_long_add_return(size, &p2p_system_bytes);
+	long held = atomic_long_read(&p2p_system_bytes);
 
-	if (held > READ_ONCE(max_system_bytes) && !force) {
-		atomic_long_sub(size, &p2p_system_bytes);
-		return -EDQUOT;
-	}
+	do {
+		if (!force && held + size > READ_ONCE(max_system_bytes))
+			return -EDQUOT;
+	} while (!atomic_long_try_cmpxchg(&p2p_system_bytes, &held,
+					  held + size));
 	return 0;
 }
 
@@ -1362,8 +1399,7 @@ int p2p_exporter_init(void)
 {
 	int ret;
 
-	if (!max_system_bytes)
-		max_system_bytes = totalram_pages() / 2 * PAGE_SIZE;
+	max_system_bytes = totalram_pages() / 2 * PAGE_SIZE;
 	p2p_debugfs = debugfs_create_dir("dma-buf-p2p", NULL);
 	debugfs_create_file("providers", 0400, p2p_debugfs, NULL,
 			    &p2p_providers_fops);

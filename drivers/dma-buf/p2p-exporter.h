@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct attribute_group;
 struct pci_dev;
 struct dma_buf;
 struct dma_buf_p2p_query;
@@ -25,6 +26,8 @@ int p2p_exporter_query(struct dma_buf *dmabuf, struct dma_buf_p2p_query *q,
 int p2p_exporter_migrate(struct dma_buf *dmabuf, u32 placement);
 int p2p_exporter_probe(struct dma_buf *dmabuf, struct device *dev,
 		       struct dma_buf_p2p_probe *probe);
+extern const struct attribute_group *p2p_exporter_groups[];
+
 int p2p_exporter_init(void);
 void p2p_exporter_exit(void);
 

@@ -45,6 +45,23 @@ uint64_t p2p_sysfs_u64(const char *addr, const char *attr)
 	return v;
 }
 
+uint64_t p2p_exporter_u64(const char *attr)
+{
+	char path[PATH_MAX], buf[64], *end;
+	uint64_t v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), P2P_DEV_SYSFS "%s", attr);
+	f = fopen(path, "re");
+	igt_assert_f(f, "%s: %m\n", path);
+	igt_assert_f(fgets(buf, sizeof(buf), f), "%s: empty\n", path);
+	fclose(f);
+	v = strtoull(buf, &end, 0);
+	igt_assert_f(end != buf && (*end == '\n' || *end == '\0'),
+		     "%s is not a number: '%s'\n", path, buf);
+	return v;
+}
+
 bool p2p_sysfs_write(const char *path, const char *value)
 {
 	size_t len = strlen(value);

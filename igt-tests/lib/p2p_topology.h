@@ -71,6 +71,10 @@ bool p2p_nvme_ctrl_by_serial(const char *serial, char *name, size_t len);
 bool p2p_sysfs_read(const char *addr, const char *attr, char *buf, size_t len);
 uint64_t p2p_sysfs_u64(const char *addr, const char *attr);
 bool p2p_sysfs_write(const char *path, const char *value);
+/* The exporter's cap on system memory and what buffers hold now. */
+#define P2P_DEV_SYSFS	"/sys/class/misc/dma-buf-p2p/"
+/* An attribute of the exporter's device: "max_system_bytes", ... */
+uint64_t p2p_exporter_u64(const char *attr);
 /* Name of the driver bound to a PCI function, "" when none. */
 void p2p_pci_driver(const char *addr, char *buf, size_t len);
 

@@ -44,8 +44,9 @@ static void usage(FILE *f)
 		"Exit status: 0 success; 1 the move failed (EBUSY: pinned, or a\n"
 		"static importer that cannot reach the BAR is attached; ENOSPC: no\n"
 		"room in the provider; EDQUOT: buffers in system memory would pass\n"
-		"the module's max_system_bytes; ENODEV: the provider is gone) or\n"
-		"the fd is not one of our dma-bufs; 2 bad usage.\n"
+		"max_system_bytes in /sys/class/misc/dma-buf-p2p/; ENODEV: the\n"
+		"provider is gone) or the fd is not one of our dma-bufs; 2 bad\n"
+		"usage.\n"
 		"\n"
 		"Examples:\n"
 		"  p2pctl alloc --provider 0000:05:00.0 --size 64M -- \\\n"
@@ -95,7 +96,7 @@ static void migrate_err(int dev, int err, const struct p2pctl_target *t,
 	case EDQUOT:
 		p2pctl_err("migrate", err,
 			   "%s%s: buffers in system memory would pass %s",
-			   t->name, what, P2PCTL_MAX_SYSTEM_PARAM);
+			   t->name, what, P2PCTL_MAX_SYSTEM_BYTES);
 		break;
 	case ENODEV:
 		p2pctl_err("migrate", err, "%s%s: the provider %s is gone",

@@ -20,8 +20,8 @@
 
 #define P2P_DEV_PATH	"/dev/dma-buf-p2p"
 /* The cap on system memory held by buffers moved out of their providers. */
-#define P2PCTL_MAX_SYSTEM_PARAM \
-	"/sys/module/dma_buf_p2p/parameters/max_system_bytes"
+#define P2PCTL_MAX_SYSTEM_BYTES \
+	"/sys/class/misc/dma-buf-p2p/max_system_bytes"
 
 struct p2pctl_cmd {
 	const char *name;

@@ -15,14 +15,15 @@
  *
  * Limits: one buffer is at most the free memory of its provider.  A buffer
  * moved to system memory gives its provider memory back and holds as much
- * system memory; all such buffers together hold at most the module
- * parameter max_system_bytes (/sys/module/dma_buf_p2p/parameters/, root may
- * change it; half of RAM unless set when the module loads; system_bytes
- * next to it says how much they hold now).  A move out that would pass it
- * fails with EDQUOT, whether asked for (DMA_BUF_P2P_IOC_MIGRATE) or needed
- * by an importer's mapping, which then fails with EDQUOT (BLKDMABUFRW then
- * takes its bounce path).  Moves out of a provider that goes away are never
- * refused.
+ * system memory; all such buffers together hold at most max_system_bytes,
+ * an attribute of the device (/sys/class/misc/dma-buf-p2p/max_system_bytes:
+ * half of RAM when the module loads, root may change it, 0 keeps every
+ * buffer in its provider; system_bytes next to it says how much they hold
+ * now).  A move out that would pass it fails with EDQUOT, whether asked for
+ * (DMA_BUF_P2P_IOC_MIGRATE) or needed by an importer's mapping, which then
+ * fails with EDQUOT (BLKDMABUFRW takes its bounce path instead when this
+ * happens as the call starts; see linux/blk-dmabuf.h).  Moves out of a
+ * provider that goes away are never refused.
  */
 #ifndef _UAPI_LINUX_DMA_BUF_P2P_H
 #define _UAPI_LINUX_DMA_BUF_P2P_H
