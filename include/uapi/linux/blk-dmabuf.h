@@ -24,7 +24,14 @@
  *   EACCES      the dma-buf fd is not open for the access: writing for
  *               reads from the device, reading for writes to it
  *   EBUSY       cached pages of the device's range could not be dropped
- *               before a write (they are mapped or locked)
+ *               before a write (they are mapped or locked); or, as for
+ *               EDQUOT, the buffer moved during the call and is now pinned
+ *               where the device cannot reach it
+ *   EDQUOT      the buffer moved during the call and its exporter could
+ *               not map it for the device again: that needed a move to
+ *               system memory past the exporter's cap (dma-buf P2P's
+ *               max_system_bytes).  Part of the range may have moved.  At
+ *               the start of a call, the call takes the bounce path instead
  *   EOPNOTSUPP  the device carries integrity metadata or is zoned
  *   ENODEV      the device is gone (removed, or its controller died) or
  *               has no capacity
