@@ -28,7 +28,6 @@
  * the NVMe driver below it.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -44,7 +43,6 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/blk-dmabuf.h>
@@ -56,6 +54,7 @@
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_proc.h"
 #include "p2p_slice.h"
 #include "p2p_topology.h"
 #include "p2pctl_run.h"
@@ -109,7 +108,6 @@ enum {
 	NR_FDS
 };
 
-#define FD_MISSING	(-2)	/* the machine has no such thing */
 
 /* The PCI functions the cases name. */
 enum {
@@ -223,20 +221,6 @@ static const char *ename(int err)
 		return "success";
 	s = strerrorname_np(err);
 	return s ? s : "?";
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	igt_assert(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own */
 }
 
 static unsigned long read_taint(void)
@@ -368,34 +352,29 @@ static void open_foreign(void)
 	igt_assert_fd(ctx.fd[FD_VGEM]);
 	igt_assert_eq(fcntl(ctx.fd[FD_VGEM], F_SETFD, 0), 0);
 
-	ctx.fd[FD_UDMABUF] = FD_MISSING;
+	/* Every case runs: a machine without these skips the test. */
 	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (udev >= 0) {
-		memfd = memfd_create("p2p_bad_input", MFD_ALLOW_SEALING |
-				     MFD_CLOEXEC);
-		igt_assert_fd(memfd);
-		igt_assert_eq(ftruncate(memfd, FOREIGN_SIZE), 0);
-		igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-		uc.memfd = memfd;
-		ctx.fd[FD_UDMABUF] = ioctl(udev, UDMABUF_CREATE, &uc);
-		igt_assert_f(ctx.fd[FD_UDMABUF] >= 0, "UDMABUF_CREATE: %m\n");
-		close(memfd);
-		close(udev);
-	}
+	igt_require_f(udev >= 0, "no /dev/udmabuf: %m\n");
+	memfd = memfd_create("p2p_bad_input", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(memfd);
+	igt_assert_eq(ftruncate(memfd, FOREIGN_SIZE), 0);
+	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	uc.memfd = memfd;
+	ctx.fd[FD_UDMABUF] = ioctl(udev, UDMABUF_CREATE, &uc);
+	igt_assert_f(ctx.fd[FD_UDMABUF] >= 0, "UDMABUF_CREATE: %m\n");
+	close(memfd);
+	close(udev);
 
-	ctx.fd[FD_HEAP] = FD_MISSING;
-	ctx.fd[FD_HEAP_WO] = FD_MISSING;
 	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-	if (heap >= 0) {
-		ha.fd_flags = O_RDWR;
-		igt_assert_eq(p2p_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &ha), 0);
-		ctx.fd[FD_HEAP] = ha.fd;
-		ha.fd = 0;
-		ha.fd_flags = O_WRONLY;
-		igt_assert_eq(p2p_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &ha), 0);
-		ctx.fd[FD_HEAP_WO] = ha.fd;
-		close(heap);
-	}
+	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");
+	ha.fd_flags = O_RDWR;
+	igt_assert_eq(p2p_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &ha), 0);
+	ctx.fd[FD_HEAP] = ha.fd;
+	ha.fd = 0;
+	ha.fd_flags = O_WRONLY;
+	igt_assert_eq(p2p_ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &ha), 0);
+	ctx.fd[FD_HEAP_WO] = ha.fd;
+	close(heap);
 }
 
 static void setup(void)
@@ -494,7 +473,7 @@ struct state {
 static void snapshot(struct state *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->fds = count_fds();
+	s->fds = p2p_count_fds();
 	s->vram_avail = vram_available();
 	s->q.fd = ctx.fd[FD_BUF];
 	igt_assert_eq(p2p_ioctl(ctx.fd[FD_DEV], DMA_BUF_P2P_IOC_QUERY, &s->q),
@@ -523,67 +502,64 @@ static int state_changed(const char *label, const struct state *a,
 	return 1;
 }
 
-/* The value @s names; false when the machine has no such thing. */
-static bool resolve(const struct set *s, uint64_t *v)
+/* The value @s names. */
+static uint64_t resolve(const struct set *s)
 {
+	uint64_t v;
+
 	switch (s->kind) {
 	case K_LIT:
-		*v = s->val;
+		v = s->val;
 		break;
 	case K_FD:
-		if (ctx.fd[s->val] == FD_MISSING)
-			return false;
-		*v = (uint64_t)(int64_t)ctx.fd[s->val];
+		v = (uint64_t)(int64_t)ctx.fd[s->val];
 		break;
 	case K_DOM:
-		*v = ctx.pci[s->val].domain;
+		v = ctx.pci[s->val].domain;
 		break;
 	case K_BDF:
-		*v = ctx.pci[s->val].bdf;
+		v = ctx.pci[s->val].bdf;
 		break;
 	case K_SCRATCH:
-		*v = (uintptr_t)ctx.scratch + s->val;
+		v = (uintptr_t)ctx.scratch + s->val;
 		break;
 	case K_NONE:
-		*v = (uintptr_t)ctx.guard;
+		v = (uintptr_t)ctx.guard;
 		break;
 	case K_RO:
-		*v = (uintptr_t)ctx.ro;
+		v = (uintptr_t)ctx.ro;
 		break;
 	case K_KERNEL:
-		*v = KERNEL_ADDR;
+		v = KERNEL_ADDR;
 		break;
 	case K_TAIL:
-		*v = (uintptr_t)ctx.guard - s->val;
+		v = (uintptr_t)ctx.guard - s->val;
 		break;
 	case K_DEV:
-		*v = ctx.dev_size + s->val;
+		v = ctx.dev_size + s->val;
 		break;
 	case K_SLICE:
-		*v = ctx.slice + s->val;
+		v = ctx.slice + s->val;
 		break;
 	case K_VRAM:
-		*v = ctx.m.vram_size + s->val;
+		v = ctx.m.vram_size + s->val;
 		break;
 	default:
 		igt_assert_f(0, "value kind %u\n", s->kind);
 	}
-	return true;
+	return v;
 }
 
 /* Fields of @base as @set says (little-endian: the low bytes). */
-static bool apply(uint8_t *base, const struct set *set, size_t n,
+static void apply(uint8_t *base, const struct set *set, size_t n,
 		  bool *ro_copy)
 {
 	for (size_t i = 0; i < n && set[i].size; i++) {
-		uint64_t v;
+		uint64_t v = resolve(&set[i]);
 
-		if (!resolve(&set[i], &v))
-			return false;
 		*ro_copy |= set[i].kind == K_RO;
 		memcpy(base + set[i].off, &v, set[i].size);
 	}
-	return true;
 }
 
 /* The read-only page, holding @len bytes of @src. */
@@ -698,13 +674,9 @@ static int run_case(const struct family *f, const struct ioc_case *tc,
 		for (int i = 0; i < NR_IOS; i++)
 			entries()[i].flags |= BLK_DMABUF_WRITE;
 	on = tc->on ? tc->on : f->on;
-	if (!apply(arg, tc->set, NELEMS(tc->set), &ro_copy) ||
-	    !apply((uint8_t *)&entries()[tc->entry], tc->eset,
-		   NELEMS(tc->eset), &ro_copy) ||
-	    ctx.fd[on] == FD_MISSING) {
-		igt_info("%s: skipped, the machine has no such fd\n", label);
-		return 0;
-	}
+	apply(arg, tc->set, NELEMS(tc->set), &ro_copy);
+	apply((uint8_t *)&entries()[tc->entry], tc->eset, NELEMS(tc->eset),
+	      &ro_copy);
 	/* After the case's flags: the same call, as a write. */
 	if (write)
 		((struct blk_dmabuf_rw *)arg)->flags |= BLK_DMABUF_WRITE;
@@ -1736,7 +1708,6 @@ static const struct cli_case cli_cases[] = {
 };
 
 #define NR_VARS		32
-#define VAR_MISSING	"\001"	/* the machine has no such thing */
 
 static struct {
 	const char *name;
@@ -1761,10 +1732,7 @@ static void set_var(const char *name, const char *fmt, ...)
 
 static void set_fd_var(const char *name, int slot)
 {
-	if (ctx.fd[slot] == FD_MISSING)
-		set_var(name, VAR_MISSING);
-	else
-		set_var(name, "%d", ctx.fd[slot]);
+	set_var(name, "%d", ctx.fd[slot]);
 }
 
 /* 128M, 1G: the sizes of the test machine's devices. */
@@ -1806,12 +1774,8 @@ static void set_vars(void)
 	set_fd_var("blkrofd", FD_BLK_RO);
 	p2p_dmabuf_exporter(ctx.fd[FD_VGEM], s, sizeof(s));
 	set_var("vgemexp", "%s", s);
-	if (ctx.fd[FD_HEAP] == FD_MISSING) {
-		set_var("heapexp", VAR_MISSING);
-	} else {
-		p2p_dmabuf_exporter(ctx.fd[FD_HEAP], s, sizeof(s));
-		set_var("heapexp", "%s", s);
-	}
+	p2p_dmabuf_exporter(ctx.fd[FD_HEAP], s, sizeof(s));
+	set_var("heapexp", "%s", s);
 	p2p_query(ctx.fd[FD_DEV], ctx.fd[FD_ATT], &q);
 	set_var("attpins", "%u", q.q.pin_count);
 	set_var("attatts", "%u", q.q.nr_attachments);
@@ -1820,8 +1784,8 @@ static void set_vars(void)
 	set_var("nosock", NO_SOCKET);
 }
 
-/* @in with its variables replaced; false when one is VAR_MISSING. */
-static bool expand(const char *in, char *out, size_t len)
+/* @in with its variables replaced. */
+static void expand(const char *in, char *out, size_t len)
 {
 	size_t n = 0;
 
@@ -1841,15 +1805,12 @@ static bool expand(const char *in, char *out, size_t len)
 				v = vars[i].value;
 		igt_assert_f(v, "no variable '%.*s'\n", (int)(end - in - 1),
 			     in + 1);
-		if (!strcmp(v, VAR_MISSING))
-			return false;
 		igt_assert(n + strlen(v) < len);
 		memcpy(out + n, v, strlen(v));
 		n += strlen(v);
 		in = end + 1;
 	}
 	out[n] = '\0';
-	return true;
 }
 
 /* In p2pctl's child only: a mount namespace without them. */
@@ -1872,12 +1833,8 @@ static int run_cli(const struct cli_case *cc)
 	char cmd[1024], want[1024];
 	int master = -1, slave = -1, filler = -1;
 
-	if (!expand(cc->cmd, cmd, sizeof(cmd)) ||
-	    !expand(cc->err, want, sizeof(want))) {
-		igt_info("p2pctl, %s: skipped, the machine has no such fd\n",
-			 cc->what);
-		return 0;
-	}
+	expand(cc->cmd, cmd, sizeof(cmd));
+	expand(cc->err, want, sizeof(want));
 	if (cc->flags & CLI_HIDE)
 		how.setup = hide_dev_and_debugfs;
 	if (cc->flags & CLI_TTY) {
@@ -1944,20 +1901,16 @@ static void test_p2pctl(void)
 #define FUZZ_SEED	0x6261642d696e7075ull	/* "bad-inpu" */
 #define FUZZ_CALLS	50000
 #define FUZZ_ENTRIES	16	/* batch entries made to be nearly valid */
-#define FUZZ_TIME_LIMIT	100	/* seconds: a hang fails, not times out */
+#define FUZZ_TIME_LIMIT	100	/* seconds: a stuck call fails the test */
 #define FUZZ_REPORTED	10	/* bad calls shown in full */
 #define MAX_ERRNO	134
 
 static uint64_t fz_state;
 
-/* splitmix64: the same calls on every run. */
+/* The same calls on every run. */
 static uint64_t fz(void)
 {
-	uint64_t z = (fz_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return p2p_splitmix64(&fz_state);
 }
 
 static uint64_t fz_below(uint64_t n)
@@ -1975,12 +1928,9 @@ static const int fz_fd_slots[] = {
 
 static uint32_t fz_fd(void)
 {
-	int fd;
-
 	if (!fz_below(16))
 		return (uint32_t)fz();
-	fd = ctx.fd[FZ_PICK(fz_fd_slots)];
-	return fd == FD_MISSING ? (uint32_t)ctx.fd[FD_CLOSED] : (uint32_t)fd;
+	return (uint32_t)ctx.fd[FZ_PICK(fz_fd_slots)];
 }
 
 static struct dma_buf_p2p_pci_id fz_pci(void)
@@ -2285,8 +2235,8 @@ static const int probe_errs[] = {
 };
 
 static const int blk_errs[] = {
-	EBADF, EINVAL, ERANGE, EPERM, EACCES, EBUSY, EOPNOTSUPP, ENODEV,
-	EFAULT, EIO, ETIMEDOUT, EINTR, 0
+	EBADF, EINVAL, ERANGE, EPERM, EACCES, EBUSY, EDQUOT, EOPNOTSUPP,
+	ENODEV, EFAULT, EIO, ETIMEDOUT, EINTR, 0
 };
 
 struct fz_ioctl {
@@ -2393,6 +2343,7 @@ static bool fz_call(unsigned long i, struct fz_stats *st)
 	int target, fd, k, row, ret, err;
 	const char *on;
 	void *p = arg;
+	size_t readable;
 	bool good;
 
 	/* Where: the control device, a dma-buf, peer0 opened O_RDONLY. */
@@ -2400,8 +2351,6 @@ static bool fz_call(unsigned long i, struct fz_stats *st)
 	if (target < 11) {
 		io = &fz_ioctls[fz_below(FZ_P2P)];
 		fd = ctx.fd[target < 9 ? FD_DEV : FZ_PICK(dmabuf_slots)];
-		if (fd == FD_MISSING)
-			fd = ctx.fd[FD_BUF];
 		on = target < 9 ? "/dev/dma-buf-p2p" : "a dma-buf";
 	} else {
 		io = &fz_ioctls[FZ_P2P + fz_below(2)];
@@ -2426,27 +2375,9 @@ static bool fz_call(unsigned long i, struct fz_stats *st)
 		if (fz_ioctls[k].req == req)
 			break;
 
-	if (!fz_below(32)) {
-		switch (fz_below(5)) {
-		case 0:
-			p = NULL;
-			break;
-		case 1:
-			p = ctx.guard;
-			break;
-		case 2:
-			ro_fill(arg, io->size);
-			p = ctx.ro;
-			break;
-		case 3:
-			p = (void *)(uintptr_t)KERNEL_ADDR;
-			break;
-		default:
-			p = ctx.guard - (io->size - 8);
-			memcpy(p, arg, io->size - 8);
-			break;
-		}
-	}
+	/* One in 32 where no valid argument is: NULL ... ARG_TAIL. */
+	if (!fz_below(32))
+		p = place(ARG_NULL + fz_below(5), arg, io->size, &readable);
 
 	ret = ioctl(fd, req, p);
 	err = ret ? errno : 0;
@@ -2475,14 +2406,6 @@ static bool fz_call(unsigned long i, struct fz_stats *st)
 	if (!good && st->bad++ < FUZZ_REPORTED)
 		fz_report(i, on, req, p, arg, io->size, err);
 	return good;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* CRC-32 of each 4 MiB of peer0's image. */
@@ -2526,20 +2449,17 @@ static void test_fuzz(void)
 		p2p_query(ctx.fd[FD_DEV], ctx.fd[ours[j]], &q);
 		placement[j] = q.q.placement;
 	}
-	fds0 = count_fds();
+	fds0 = p2p_count_fds();
 	vram0 = vram_available();
 	cmb0 = cmb_available();
 
 	fz_state = FUZZ_SEED;
-	t0 = now_s();
-	for (i = 0; i < FUZZ_CALLS; i++) {
+	t0 = p2p_now_s();
+	igt_set_timeout(FUZZ_TIME_LIMIT, "the fuzzer's calls");
+	for (i = 0; i < FUZZ_CALLS; i++)
 		fz_call(i, &st);
-		if (i % 256 == 0)
-			igt_assert_f(now_s() - t0 < FUZZ_TIME_LIMIT,
-				     "%d calls in %d s: too slow or stuck\n",
-				     i, FUZZ_TIME_LIMIT);
-	}
-	t = now_s() - t0;
+	igt_reset_timeout();
+	t = p2p_now_s() - t0;
 	igt_info("%d calls (seed %#llx) in %.1f s\n", FUZZ_CALLS,
 		 (unsigned long long)FUZZ_SEED, t);
 	fz_print(&st);
@@ -2552,7 +2472,7 @@ static void test_fuzz(void)
 	check_taint();
 
 	/* No fd left over; back where they were, the buffers free as much. */
-	igt_assert_eq(count_fds(), fds0);
+	igt_assert_eq(p2p_count_fds(), fds0);
 	for (size_t j = 0; j < NELEMS(ours); j++)
 		p2p_migrate(ctx.fd[FD_DEV], ctx.fd[ours[j]], placement[j]);
 	p2p_query(ctx.fd[FD_DEV], ctx.fd[FD_ATT], &q);
@@ -2570,7 +2490,7 @@ static void test_fuzz(void)
 			     "between %zu and %zu MiB\n", j * 4, j * 4 + 4);
 	free(crc0);
 	free(crc1);
-	igt_info("fuzz: %.1f s in all\n", now_s() - t0);
+	igt_info("fuzz: %.1f s in all\n", p2p_now_s() - t0);
 	igt_assert_f(!st.bad, "%lu of %d calls ended in an errno their "
 		     "header does not document (first ones above)\n",
 		     st.bad, FUZZ_CALLS);

@@ -68,6 +68,7 @@
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_proc.h"
 #include "p2p_slice.h"
 #include "p2p_topology.h"
 
@@ -115,23 +116,12 @@ struct env {
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 
-/* splitmix64: the tests' fixed-seed random numbers. */
+/* The tests' fixed-seed random numbers. */
 static uint64_t rnd(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return p2p_splitmix64(state);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(int ms)
 {
@@ -1678,10 +1668,10 @@ static void *stream_reader(void *arg)
 /* Wait until the stream has @n more successful chunks than @since. */
 static bool stream_wait(struct stream *s, long since, long n, double timeout)
 {
-	double end = now_s() + timeout;
+	double end = p2p_now_s() + timeout;
 
 	while (atomic_load(&s->ok) < since + n) {
-		if (now_s() > end)
+		if (p2p_now_s() > end)
 			return false;
 		sleep_ms(5);
 	}
@@ -1908,9 +1898,9 @@ static void test_unbind_during_stream(struct env *e)
 	stream_start(e, &s, &th, 0x5eed0004, 0);
 	progressed = stream_wait(&s, 0, 3, 30);
 	atomic_store(&s.mark, true);
-	t0 = now_s();
+	t0 = p2p_now_s();
 	p2p_vram_unbind(&e->m);
-	secs = now_s() - t0;
+	secs = p2p_now_s() - t0;
 	since = atomic_load(&s.ok);
 	if (progressed)
 		progressed = stream_wait(&s, since, 3, 30);
@@ -1982,10 +1972,10 @@ static void test_kill_during_transfer(struct env *e)
 	igt_assert_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	sleep_ms(300);		/* well inside the stream of writes */
-	t0 = now_s();
+	t0 = p2p_now_s();
 	igt_assert_eq(kill(pid, SIGKILL), 0);
 	igt_assert_eq(waitpid(pid, &status, 0), pid);
-	secs = now_s() - t0;
+	secs = p2p_now_s() - t0;
 	igt_info("the writer died %.3f s after SIGKILL\n", secs);
 	igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	igt_assert_f(secs < 5, "the writer took %.1f s to die\n", secs);
@@ -2006,7 +1996,7 @@ static void test_kill_during_transfer(struct env *e)
 	igt_assert_f(from[0] + from[1], "nothing written before the kill\n");
 
 	/* The importer's cache lets go about a second after the last close. */
-	for (t0 = now_s(); now_s() - t0 < 5; sleep_ms(50)) {
+	for (t0 = p2p_now_s(); p2p_now_s() - t0 < 5; sleep_ms(50)) {
 		avail = p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
 		if (avail == avail0)
 			break;
@@ -2071,14 +2061,14 @@ static void test_reset_during_stream(struct env *e)
 /* Polls until the importer holds @imports imports and @ino is gone. */
 static double wait_released(ino_t ino, long long imports, double timeout)
 {
-	double start = now_s();
+	double start = p2p_now_s();
 
 	do {
 		if (stats_key(IMPORT_STATS, "imports") <= imports &&
 		    (!ino || !buffer_entry(ino, NULL, 0)))
-			return now_s() - start;
+			return p2p_now_s() - start;
 		sleep_ms(50);
-	} while (now_s() - start < timeout);
+	} while (p2p_now_s() - start < timeout);
 	return -1;
 }
 
@@ -2162,11 +2152,11 @@ struct remover {
 static void *remove_function(void *arg)
 {
 	struct remover *r = arg;
-	double start = now_s();
+	double start = p2p_now_s();
 
 	r->ok = p2p_sysfs_write(r->path, "1");
 	r->err = errno;
-	r->took = now_s() - start;
+	r->took = p2p_now_s() - start;
 	/* Stream calls that start from here on find the device gone. */
 	atomic_store(&r->s->mark, true);
 	return NULL;
@@ -2269,8 +2259,8 @@ static void test_remove_during_stream(struct env *e)
 	igt_assert_f(r->ok, "writing %s: %s\n", r->path, strerror(r->err));
 
 	/* Let the stream meet the removed device, then stop it. */
-	start = now_s();
-	while (atomic_load(&s->calls_after_mark) < 16 && now_s() - start < 10)
+	start = p2p_now_s();
+	while (atomic_load(&s->calls_after_mark) < 16 && p2p_now_s() - start < 10)
 		sleep_ms(5);
 	atomic_store(&s->stop, true);
 	done = join_within(th, STREAM_EXIT_TIMEOUT);
@@ -2306,14 +2296,14 @@ static void test_remove_during_stream(struct env *e)
 	igt_assert_f(p2p_sysfs_write(PCI_RESCAN, "1"),
 		     "cannot write " PCI_RESCAN ": %m\n");
 	atomic_store(&peer_removed, false);
-	start = now_s();
+	start = p2p_now_s();
 	while (!(done = namespace_back(n->serial, name, sizeof(name))) &&
-	       now_s() - start < RESCAN_TIMEOUT)
+	       p2p_now_s() - start < RESCAN_TIMEOUT)
 		sleep_ms(100);
 	igt_assert_f(done, "no namespace with serial %s %d s after the "
 		     "rescan\n", n->serial, RESCAN_TIMEOUT);
 	igt_info("%s is back as /dev/%s %.1f s after the rescan\n", n->serial,
-		 name, now_s() - start);
+		 name, p2p_now_s() - start);
 	ctrl_addr(n->serial, addr, sizeof(addr));
 	igt_assert_f(!strcmp(addr, n->pci.addr), "%s came back at %s, not "
 		     "%s\n", n->serial, addr, n->pci.addr);
@@ -2338,21 +2328,21 @@ static void test_remove_during_stream(struct env *e)
 	free(want);
 
 	/* All closed: no import of either buffer, old device or new, stays. */
-	start = now_s();
+	start = p2p_now_s();
 	do {
 		imports = stats_key(IMPORT_STATS, "imports");
 		done = imports <= base && !buffer_entry(stream_ino, NULL, 0) &&
 		       !buffer_entry(ino, NULL, 0);
 		if (!done)
 			sleep_ms(50);
-	} while (!done && now_s() - start < RELEASE_TIMEOUT);
+	} while (!done && p2p_now_s() - start < RELEASE_TIMEOUT);
 	igt_assert_f(done, "%d s after everything was closed: %lld imports "
 		     "(%lld before the test), the stream's buffer %s, the new "
 		     "one %s\n", RELEASE_TIMEOUT, imports, base,
 		     buffer_entry(stream_ino, NULL, 0) ? "listed" : "gone",
 		     buffer_entry(ino, NULL, 0) ? "listed" : "gone");
 	igt_info("imports back to %lld %.2f s after the last close\n", imports,
-		 now_s() - start);
+		 p2p_now_s() - start);
 
 	igt_assert_f(!failed, "%ld reads failed with something other than "
 		     "EIO, ENODEV or ENXIO; by errno, those started before "

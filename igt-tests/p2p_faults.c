@@ -9,7 +9,6 @@
  * and the disk are checked against the host's files after every step.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +23,7 @@
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_proc.h"
 #include "p2p_topology.h"
 
 IGT_TEST_DESCRIPTION("Every allocation of allocating, mapping, probing and "
@@ -98,19 +98,6 @@ static bool fired(const struct env *e)
 	return hit;
 }
 
-static int count_fds(void)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-
-	igt_assert(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static uint64_t vram_free(const struct env *e)
 {
 	return p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
@@ -119,7 +106,7 @@ static uint64_t vram_free(const struct env *e)
 static void baseline(struct env *e)
 {
 	e->avail0 = vram_free(e);
-	e->fds0 = count_fds();
+	e->fds0 = p2p_count_fds();
 }
 
 /* No fd and no BAR memory left over (the importer lets go in ~1 s). */
@@ -127,8 +114,8 @@ static void check_nothing_left(const struct env *e, const char *what)
 {
 	uint64_t avail = 0;
 
-	igt_assert_f(count_fds() == e->fds0, "%s: %d fds open, %d before\n",
-		     what, count_fds(), e->fds0);
+	igt_assert_f(p2p_count_fds() == e->fds0, "%s: %d fds open, %d before\n",
+		     what, p2p_count_fds(), e->fds0);
 	for (int i = 0; i < 100; i++, usleep(50000)) {	/* 5 s */
 		avail = vram_free(e);
 		if (avail == e->avail0)

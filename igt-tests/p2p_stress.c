@@ -64,7 +64,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/blk-dmabuf.h>
@@ -74,6 +73,7 @@
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_proc.h"
 #include "p2p_slice.h"
 #include "p2p_topology.h"
 
@@ -226,19 +226,9 @@ static struct stress stress;
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 
-/* splitmix64: the test's fixed-seed random numbers. */
-static uint64_t splitmix(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t rnd(struct worker *w)
 {
-	return splitmix(&w->rng);
+	return p2p_splitmix64(&w->rng);
 }
 
 static unsigned int below(struct worker *w, unsigned int n)
@@ -246,13 +236,6 @@ static unsigned int below(struct worker *w, unsigned int n)
 	return rnd(w) % n;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t env_u64(const char *name, uint64_t def)
 {
@@ -1447,8 +1430,8 @@ static void worker_init(struct worker *w, struct stress *st, int id)
 	/* A generator of its own: the seed's stream, id steps along. */
 	w->seq = st->seed;
 	for (int i = 0; i <= id; i++)
-		w->seq = splitmix(&w->seq);
-	w->rng = splitmix(&w->seq);
+		w->seq = p2p_splitmix64(&w->seq);
+	w->rng = p2p_splitmix64(&w->seq);
 	w->want = p2p_xalloc((size_t)MAX_PAGES * PAGE);
 	w->got = p2p_xalloc((size_t)MAX_PAGES * PAGE);
 }
@@ -1466,7 +1449,7 @@ static void *worker_main(void *arg)
 	for (w->op = 0; w->op < w->st->ops && !atomic_load(&w->st->stop);
 	     w->op++) {
 		/* However many numbers the last op drew, this one's are set. */
-		w->rng = splitmix(&w->seq);
+		w->rng = p2p_splitmix64(&w->seq);
 		run_op(w, pick_op(w));
 	}
 	return NULL;
@@ -1491,15 +1474,6 @@ static long long import_count(void)
 static uint64_t provider_free(const struct stress *st, int provider)
 {
 	return p2p_sysfs_u64(st->provider[provider]->addr, "p2pmem/available");
-}
-
-static int count_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) >= 0;
-	return n;
 }
 
 static void disks_save(struct stress *st)
@@ -1610,9 +1584,9 @@ static void test_random_ops(struct stress *st)
 	igt_require_f(sys_room >= 2 * NR_SLOTS * MAX_PAGES * PAGE,
 		      "%" PRIu64 " bytes left under max_system_bytes\n",
 		      sys_room);
-	fds0 = count_fds();
+	fds0 = p2p_count_fds();
 
-	t0 = now_s();
+	t0 = p2p_now_s();
 	disks_save(st);
 	atomic_store(&st->stop, false);
 	st->failure[0] = '\0';
@@ -1625,7 +1599,7 @@ static void test_random_ops(struct stress *st)
 		igt_assert_eq(op_alloc(main_w), OP_DONE);
 	igt_assert_f(!st->failure[0], "%s", st->failure);
 
-	t1 = now_s();
+	t1 = p2p_now_s();
 	for (int i = 0; i < NR_THREADS; i++) {
 		worker_init(&w[i], st, i);
 		igt_assert_eq(pthread_create(&th[i], NULL, worker_main, &w[i]),
@@ -1633,7 +1607,7 @@ static void test_random_ops(struct stress *st)
 	}
 	for (int i = 0; i < NR_THREADS; i++)
 		igt_assert_eq(pthread_join(th[i], NULL), 0);
-	t2 = now_s();
+	t2 = p2p_now_s();
 	if (st->failure[0])
 		print_stats(st);
 	igt_assert_f(!st->failure[0], "seed %#" PRIx64 ", %s", st->seed,
@@ -1671,12 +1645,12 @@ static void test_random_ops(struct stress *st)
 		     PRIu64 "), %lld imports (%lld)\n", RELEASE_TIMEOUT_MS,
 		     provider_free(st, PROV_VRAM), vram0,
 		     provider_free(st, PROV_CMB), cmb0, imports, imports0);
-	igt_assert_eq(count_fds(), fds0);
+	igt_assert_eq(p2p_count_fds(), fds0);
 
 	print_stats(st);
 	igt_info("%.1f s to save the disk regions, %.1f s of ops, %.1f s to "
 		 "check and close everything\n", t1 - t0, t2 - t1,
-		 now_s() - t2);
+		 p2p_now_s() - t2);
 	for (unsigned int i = 0; i < NELEMS(ops); i++)
 		igt_assert_f(atomic_load(&st->stats[i].done) > 0,
 			     "%s never ran to the end\n", ops[i].name);
@@ -1759,8 +1733,9 @@ static void *mw_writer(void *arg)
 				mw_fail(mw, "DMA_BUF_IOCTL_SYNC failed\n");
 		}
 		/* Every word of the pass survived the moves under it. */
-		__p2p_cpu_access(mw->fd, DMA_BUF_SYNC_START |
-				 DMA_BUF_SYNC_READ);
+		if (__p2p_cpu_access(mw->fd, DMA_BUF_SYNC_START |
+				     DMA_BUF_SYNC_READ))
+			mw_fail(mw, "DMA_BUF_IOCTL_SYNC failed\n");
 		for (uint64_t n = 0; n < words; n++) {
 			uint64_t got = mw->map[base + n];
 
@@ -1776,7 +1751,9 @@ static void *mw_writer(void *arg)
 				break;
 			}
 		}
-		__p2p_cpu_access(mw->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		if (__p2p_cpu_access(mw->fd, DMA_BUF_SYNC_END |
+				     DMA_BUF_SYNC_READ))
+			mw_fail(mw, "DMA_BUF_IOCTL_SYNC failed\n");
 	}
 	atomic_store(&mw->moves_seen[id], atomic_load(&mw->moves) - moves0);
 	atomic_fetch_sub(&mw->writing, 1);
@@ -1823,7 +1800,7 @@ static void test_mmap_writes_during_migration(struct stress *st)
 	mw.map = map;
 	atomic_store(&mw.writing, MW_WRITERS);
 
-	start = now_s();
+	start = p2p_now_s();
 	igt_assert_eq(pthread_create(&migrator, NULL, mw_migrator, &mw), 0);
 	for (int i = 0; i < MW_WRITERS; i++) {
 		args[i] = (struct mw_writer){ .mw = &mw, .id = i };
@@ -1836,7 +1813,7 @@ static void test_mmap_writes_during_migration(struct stress *st)
 	igt_info("%d writers, %d passes over %" PRIu64 " MiB in %.1f s; %lu "
 		 "moves (%lu during writer 0's passes, %lu during writer "
 		 "1's)\n", MW_WRITERS, MW_PASSES, MW_SIZE / MiB,
-		 now_s() - start, atomic_load(&mw.moves),
+		 p2p_now_s() - start, atomic_load(&mw.moves),
 		 atomic_load(&mw.moves_seen[0]),
 		 atomic_load(&mw.moves_seen[1]));
 	igt_assert_f(!mw.failure[0], "%s", mw.failure);
@@ -1846,7 +1823,7 @@ static void test_mmap_writes_during_migration(struct stress *st)
 			     atomic_load(&mw.moves_seen[i]));
 
 	/* Back in the BAR: the last pass, in the mmap and the VRAM file. */
-	start = now_s();
+	start = p2p_now_s();
 	want = p2p_xalloc(MW_SIZE);
 	for (int id = 0; id < MW_WRITERS; id++)
 		for (uint64_t n = 0; n < MW_SIZE / MW_WRITERS / 8; n++)
@@ -1868,7 +1845,7 @@ static void test_mmap_writes_during_migration(struct stress *st)
 	free(want);
 	munmap(map, MW_SIZE);
 	close(mw.fd);
-	igt_info("checked in %.1f s\n", now_s() - start);
+	igt_info("checked in %.1f s\n", p2p_now_s() - start);
 }
 
 /* ------------------------------------------------------------------ */

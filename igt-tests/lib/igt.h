@@ -63,6 +63,10 @@ bool __igt_fork(void);
 		for (; __igt_fork(); exit(0))
 void igt_waitchildren(void);
 
+/* Fails the subtest when @op takes more than @seconds (SIGALRM). */
+void igt_set_timeout(unsigned int seconds, const char *op);
+void igt_reset_timeout(void);
+
 int igt_subtest_init_parse_opts(int *argc, char **argv,
 				const char *extra_short_opts,
 				const struct option *extra_long_opts,
