@@ -49,7 +49,6 @@
 #include <linux/dma-buf-p2p.h>
 #include <linux/dma-heap.h>
 #include <linux/fs.h>
-#include <linux/udmabuf.h>
 
 #include "igt.h"
 #include "p2p_buffer.h"
@@ -340,9 +339,8 @@ static void open_foreign(void)
 {
 	struct drm_mode_create_dumb dumb = { .width = 128, .height = 128,
 					     .bpp = 32 };
-	struct udmabuf_create uc = { .size = FOREIGN_SIZE };
 	struct dma_heap_allocation_data ha = { .len = FOREIGN_SIZE };
-	int udev, memfd, heap;
+	int memfd, heap;
 
 	ctx.vgem = drm_open_driver(DRIVER_VGEM);
 	do_ioctl(ctx.vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
@@ -353,17 +351,8 @@ static void open_foreign(void)
 	igt_assert_eq(fcntl(ctx.fd[FD_VGEM], F_SETFD, 0), 0);
 
 	/* Every case runs: a machine without these skips the test. */
-	udev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	igt_require_f(udev >= 0, "no /dev/udmabuf: %m\n");
-	memfd = memfd_create("p2p_bad_input", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	igt_assert_fd(memfd);
-	igt_assert_eq(ftruncate(memfd, FOREIGN_SIZE), 0);
-	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	uc.memfd = memfd;
-	ctx.fd[FD_UDMABUF] = ioctl(udev, UDMABUF_CREATE, &uc);
-	igt_assert_f(ctx.fd[FD_UDMABUF] >= 0, "UDMABUF_CREATE: %m\n");
+	ctx.fd[FD_UDMABUF] = p2p_udmabuf(FOREIGN_SIZE, 0, &memfd);
 	close(memfd);
-	close(udev);
 
 	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
 	igt_require_f(heap >= 0, "no /dev/dma_heap/system: %m\n");

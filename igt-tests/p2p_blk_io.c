@@ -803,24 +803,13 @@ static void test_vgem_target(struct env *e)
 
 static void test_udmabuf_target(struct env *e)
 {
-	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
-				    .size = SLICE_FOREIGN };
-	int dev, memfd, buf;
+	int memfd, buf;
 
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	igt_require_f(dev >= 0, "no /dev/udmabuf: %m\n");
-	memfd = memfd_create("p2p_blk_io", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	igt_assert_fd(memfd);
-	igt_assert_eq(ftruncate(memfd, SLICE_FOREIGN), 0);
-	igt_assert_eq(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	c.memfd = memfd;
-	buf = ioctl(dev, UDMABUF_CREATE, &c);
-	igt_assert_f(buf >= 0, "UDMABUF_CREATE: %m\n");
+	buf = p2p_udmabuf(SLICE_FOREIGN, UDMABUF_FLAGS_CLOEXEC, &memfd);
 	check_foreign(e, buf, SLICE_FOREIGN, 36 * MiB, WRITE_UDMABUF, memfd,
 		      "udmabuf");
 	close(buf);
 	close(memfd);
-	close(dev);
 }
 
 static void test_system_heap_target(struct env *e)

@@ -43,9 +43,9 @@
 
 #include <linux/dma-heap.h>
 #include <linux/fs.h>
-#include <linux/udmabuf.h>
 
 #include "igt.h"
+#include "p2p_buffer.h"
 #include "p2p_bytes.h"
 #include "p2p_slice.h"
 #include "p2p_json.h"
@@ -473,25 +473,6 @@ static void test_via_gem(struct env *e)
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 }
 
-/* A dma-buf fd the shell passes on to p2pctl: not close-on-exec. */
-static int udmabuf_new(size_t size, int *memfd)
-{
-	struct udmabuf_create c = { .size = size };
-	int dev, buf;
-
-	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	igt_require_f(dev >= 0, "no /dev/udmabuf: %m\n");
-	*memfd = memfd_create("p2pctl_copy", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	igt_assert_fd(*memfd);
-	igt_assert_eq(ftruncate(*memfd, size), 0);
-	igt_assert_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	c.memfd = *memfd;
-	buf = ioctl(dev, UDMABUF_CREATE, &c);
-	igt_assert_f(buf >= 0, "UDMABUF_CREATE: %m\n");
-	close(dev);
-	return buf;
-}
-
 static void test_via_fd_udmabuf(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
@@ -500,7 +481,8 @@ static void test_via_fd_udmabuf(struct env *e)
 	int memfd, buf;
 
 	/* 12 MiB through a 4 MiB buffer: three windows, 8 I/Os each. */
-	buf = udmabuf_new(4 * MiB, &memfd);
+	/* Not close-on-exec: the shell passes it on to p2pctl. */
+	buf = p2p_udmabuf(4 * MiB, 0, &memfd);
 	snprintf(via, sizeof(via), "--via-fd %d --block-size 512K "
 		 "--queue-depth 4", buf);
 	copy_checked(peer, 40 * MiB, cmb, WRITE_SLICE, 12 * MiB, via, &j);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/blk-dmabuf.h>
 #include <linux/dma-buf.h>
+#include <linux/udmabuf.h>
 
 #include "igt.h"
 #include "p2p_buffer.h"
@@ -116,6 +119,24 @@ void p2p_dmabuf_exporter(int fd, char *buf, size_t len)
 	}
 	fclose(f);
 	igt_assert_f(buf[0], "no exp_name in %s\n", path);
+}
+
+int p2p_udmabuf(size_t size, uint32_t flags, int *memfd)
+{
+	struct udmabuf_create c = { .flags = flags, .size = size };
+	int dev, buf;
+
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	igt_require_f(dev >= 0, "no /dev/udmabuf: %m\n");
+	*memfd = memfd_create("p2p-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	igt_assert_fd(*memfd);
+	igt_assert_eq(ftruncate(*memfd, size), 0);
+	igt_assert_eq(fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	c.memfd = *memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &c);
+	igt_assert_f(buf >= 0, "UDMABUF_CREATE: %m\n");
+	close(dev);
+	return buf;
 }
 
 int p2p_blk_rw(int bdev, int buf, uint32_t flags, uint64_t buf_offset,

@@ -55,6 +55,12 @@ int p2p_closed_fd(void);
 /* The exporter's name of dma-buf @fd, as /proc/self/fdinfo says. */
 void p2p_dmabuf_exporter(int fd, char *buf, size_t len);
 
+/*
+ * A udmabuf of @size bytes (UDMABUF_FLAGS_* @flags) over a new memfd, which
+ * *@memfd gets: its pages are the buffer.  Skips without /dev/udmabuf.
+ */
+int p2p_udmabuf(size_t size, uint32_t flags, int *memfd);
+
 struct blk_dmabuf_rw;
 
 /*
