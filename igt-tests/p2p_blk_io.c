@@ -273,7 +273,7 @@ static void check_vram_file(const struct env *e, int fd, const uint8_t *want,
 			    size_t len, const char *what)
 {
 	struct p2p_query q;
-	char msg[128];
+	char msg[256];
 	uint8_t *got;
 
 	p2p_query(e->dev, fd, &q);
