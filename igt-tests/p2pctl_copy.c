@@ -473,6 +473,31 @@ static void test_via_gem(struct env *e)
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 }
 
+/*
+ * NVMe to a file in the run directory through vgem: 9p pins the user pages
+ * of a write, which vgem's PFN mapping does not allow (EFAULT), so p2pctl
+ * bounces those chunks through ordinary memory.
+ */
+static void test_via_gem_to_9p(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER];
+	char node[PATH_MAX], path[PATH_MAX];
+	struct p2p_result r = { };
+	uint8_t *want;
+
+	igt_require_f(vgem_node("card", node, sizeof(node)),
+		      "no vgem primary node in /dev/dri\n");
+	snprintf(path, sizeof(path), "%s.gem-copy", e->m.vram_file);
+	write_file(path, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --offset 4M --length 4M --via-gem %s", peer->dev,
+	    path, node);
+	expect_ok(&r);
+	want = p2p_file_dup(peer->image, 4 * MiB, 4 * MiB);
+	p2p_check_file(path, 0, want, 4 * MiB, "peer0 through vgem to 9p");
+	free(want);
+	unlink(path);
+}
+
 static void test_via_fd_udmabuf(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER], *cmb = &e->nvme[CMB];
@@ -1178,6 +1203,12 @@ igt_main
 		     "checked.");
 	igt_subtest("via-gem-vgem")
 		test_via_gem(&e);
+
+	igt_describe("NVMe to a file on 9p through a vgem buffer: the "
+		     "filesystem cannot pin vgem's mapping, p2pctl bounces "
+		     "and the file holds the image's bytes.");
+	igt_subtest("via-gem-to-9p-file")
+		test_via_gem_to_9p(&e);
 
 	igt_describe("--via-fd with an inherited udmabuf smaller than the "
 		     "copy: the buffer is reused window by window, the image "

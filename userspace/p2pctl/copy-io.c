@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -192,6 +193,35 @@ static int block_io(struct copy *c, const struct endpoint *e, bool write,
 	return 0;
 }
 
+/*
+ * pwrite() from or pread() into the buffer's mapping.  A filesystem that
+ * pins the user pages of an I/O (9p, FUSE and NFS direct I/O) cannot pin
+ * an exporter's PFN mapping (vgem's, a GPU driver's VRAM) and fails with
+ * EFAULT: such a chunk goes through a bounce buffer in ordinary memory.
+ */
+static ssize_t file_rw(struct copy *c, const struct endpoint *e, bool write,
+		       void *map, size_t n, off_t at)
+{
+	ssize_t r;
+
+	r = write ? pwrite(e->fd, map, n, at) : pread(e->fd, map, n, at);
+	if (r >= 0 || errno != EFAULT)
+		return r;
+	if (!c->bounce) {
+		c->bounce = malloc(c->block_size);
+		if (!c->bounce)
+			return -1;
+	}
+	if (write) {
+		memcpy(c->bounce, map, n);
+		return pwrite(e->fd, c->bounce, n, at);
+	}
+	r = pread(e->fd, c->bounce, n, at);
+	if (r > 0)
+		memcpy(map, c->bounce, r);
+	return r;
+}
+
 /* One window between the buffer and a regular file, by the CPU. */
 static int file_io(struct copy *c, const struct endpoint *e, bool write,
 		   uint64_t pos, uint64_t len, uint64_t *good)
@@ -218,8 +248,7 @@ static int file_io(struct copy *c, const struct endpoint *e, bool write,
 		off_t at = (off_t)(e->offset + pos + off);
 		ssize_t r;
 
-		r = write ? pwrite(e->fd, c->buf.map + off, n, at) :
-			    pread(e->fd, c->buf.map + off, n, at);
+		r = file_rw(c, e, write, c->buf.map + off, n, at);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {

@@ -329,6 +329,7 @@ int p2pctl_copy(int argc, char **argv)
 	}
 	status = P2PCTL_EXIT_OK;
 out:
+	free(c.bounce);
 	free(c.ios);
 	copy_buffer_put(&c.buf);
 	if (c.dst.fd >= 0)

@@ -95,6 +95,7 @@ struct copy {
 	struct direction rd, wr;
 	uint64_t ioctl_cpu;		/* cpu_bytes the ioctls reported */
 	uint64_t file_cpu;		/* bytes the CPU copied for files */
+	void *bounce;			/* block_size bytes, see file_rw() */
 	uint64_t read_done, written;	/* bytes through each direction */
 	uint64_t copied;		/* bytes known to be in DST */
 	double seconds;
