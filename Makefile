@@ -7,6 +7,8 @@
 #                  injection), with and without CONFIG_DMABUF_MOVE_NOTIFY
 #   make series    the kernel part as a patch series for review, with a cover
 #                  letter, checked with checkpatch --strict (build/series/out)
+#   make deb       Debian packages: the kernel from the series with Debian's
+#                  own config and ours merged, and p2pctl (build/deb/out)
 #   make vm        boot the test machine with a shell (also: make shell)
 #   make vm-run CMD='...'   run one command in the test machine
 #   make kernel / make userspace / make clean / make distclean
@@ -56,7 +58,7 @@ define build-kernel
 endef
 
 .PHONY: all deps kernel kernel-pin kernel-bench kernel-debug kernel-debug-pin \
-	bench check-debug series userspace build vm shell vm-run check \
+	bench check-debug series deb userspace build vm shell vm-run check \
 	demo clean distclean
 
 all: build
@@ -106,6 +108,10 @@ check: build kernel-pin
 series: deps
 	@$(TOP)/scripts/series $(BUILD)/series/out
 
+# Hours on 2 cores the first time: every driver of Debian's config.
+deb: series
+	@KMAKE='$(MAKE) $(KBUILD_ARGS) -j$(JOBS)' $(TOP)/scripts/deb $(BUILD)/deb/out
+
 # Under KASAN a run takes longer than check's timeout allows.
 check-debug: build kernel-debug kernel-debug-pin
 	@P2P_CHECK_TIMEOUT=3600 $(TOP)/scripts/check epyc:debug epyc:debug-pin
@@ -125,7 +131,7 @@ clean:
 	rm -rf $(KOBJ) $(MODROOT) $(KOBJ_PIN) $(MODROOT_PIN) $(KOBJ_BENCH) \
 		$(MODROOT_BENCH) $(KOBJ_DEBUG) $(MODROOT_DEBUG) \
 		$(KOBJ_DEBUG_PIN) $(MODROOT_DEBUG_PIN) $(MESON) $(BUILD)/vm \
-		$(BUILD)/bench $(BUILD)/series
+		$(BUILD)/bench $(BUILD)/series $(BUILD)/deb
 
 distclean:
 	rm -rf $(BUILD)
