@@ -11,8 +11,11 @@
  * over system pages, and the CPU copies between those pages and the buffer
  * (before submission for writes, in a worker after completion for reads).
  *
- * The BLKDMABUFRW and BLKDMABUFRWBATCH ioctls (include/uapi/linux/
- * blk-dmabuf.h) are the user entry point.
+ * The BLKDMABUFRW and BLKDMABUFRWBATCH ioctls on block devices and
+ * FIDMABUFRW on regular files (include/uapi/linux/blk-dmabuf.h) are the user
+ * entry points.  FIDMABUFRW runs the file's own direct I/O over an
+ * ITER_DMABUF iterator, which bio_iov_iter_get_pages() turns into DMA-BUF
+ * bios (bio_iov_dmabuf_set()).
  */
 #define pr_fmt(fmt) "blk-dmabuf: " fmt
 
@@ -24,6 +27,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-p2p.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -31,6 +35,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/blk-dmabuf.h>
@@ -56,8 +61,7 @@ static struct {
 /**
  * bio_set_dmabuf() - make a bio carry a DMA-BUF range
  * @bio: a bio allocated without bio_vecs, not yet submitted
- * @map: a map reference the bio owns from here; the submitter drops it when
- *	the bio completes (the bio's end_io is the submitter's)
+ * @map: a map reference the bio owns from here: bio_uninit() drops it
  * @offset: byte offset of the range in the buffer
  * @len: bytes
  *
@@ -74,6 +78,52 @@ void bio_set_dmabuf(struct bio *bio, struct dma_buf_p2p_map *map, u64 offset,
 	bio_set_flag(bio, BIO_DMABUF);
 }
 EXPORT_SYMBOL_GPL(bio_set_dmabuf);
+
+/**
+ * bio_iov_dmabuf_set() - bio_iov_iter_get_pages() of an ITER_DMABUF iterator
+ * @bio: a bio allocated without bio_vecs
+ * @iter: the iterator, advanced by what the bio carries from here
+ *
+ * The bio carries as much of the range as one bio may (the block layer
+ * splits it for the device) and a reference on the current map of the
+ * iterator's import: the import's device DMAs it when the bio reaches that
+ * device's disk, the block layer bounces it otherwise.
+ *
+ * Context: process context; sleeps to map the buffer unless the bio is
+ * REQ_NOWAIT.
+ * Return: 0, or the errno of mapping the buffer (-EAGAIN for REQ_NOWAIT).
+ */
+int bio_iov_dmabuf_set(struct bio *bio, struct iov_iter *iter)
+{
+	/* All of a request's range (io_uring's are u32), block aligned. */
+	size_t len = min_t(size_t, iov_iter_count(iter),
+			   round_down(UINT_MAX, PAGE_SIZE));
+	unsigned int flags = DMA_BUF_P2P_MAP_UNINTERRUPTIBLE;
+	struct dma_buf_p2p_map *map;
+
+	if (WARN_ON_ONCE(!len))
+		return -EINVAL;
+	/*
+	 * Submission cannot restart: a signal (or io_uring's task work) must
+	 * not fail it.  The waits are bounded by the exporter's fences.
+	 */
+	if (bio->bi_opf & REQ_NOWAIT)
+		flags |= DMA_BUF_P2P_MAP_NOWAIT;
+	map = dma_buf_p2p_map_get_flags(iter->dmabuf_import, NULL, flags);
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	bio_set_dmabuf(bio, map, iter->iov_offset, len);
+	iov_iter_advance(iter, len);
+	return 0;
+}
+
+/* bio_uninit() of a DMA-BUF bio that owns its map (not a clone). */
+void __bio_dmabuf_uninit(struct bio *bio)
+{
+	dma_buf_p2p_map_put(bio->bi_dmabuf_map);
+	bio->bi_dmabuf_map = NULL;
+	bio_clear_flag(bio, BIO_DMABUF);
+}
 
 /**
  * blk_rq_dmabuf_account() - count a DMA-BUF request a driver served natively
@@ -284,7 +334,6 @@ struct blk_dmabuf_call {
  */
 struct blk_dmabuf_req {
 	struct blk_dmabuf_call *call;
-	struct dma_buf_p2p_map *map;
 	s32 *result;			/* set only on failure */
 	struct bio bio;			/* last */
 };
@@ -302,8 +351,7 @@ static void blk_dmabuf_end_io(struct bio *bio)
 
 	if (bio->bi_status)
 		*req->result = blk_status_to_errno(bio->bi_status);
-	dma_buf_p2p_map_put(req->map);
-	bio_put(bio);		/* and the request with it */
+	bio_put(bio);		/* the request and the map reference with it */
 	/* The result is visible before the count: pairs with smp_rmb(). */
 	smp_mb__before_atomic();
 	atomic_dec(&call->inflight);
@@ -331,51 +379,79 @@ static bool blk_dmabuf_can_bounce(long err)
 	}
 }
 
-/* Picks the path: the disk's DMA device when it can map the buffer. */
-static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
+/**
+ * blk_dmabuf_import() - pick the path of I/O between a disk and a buffer
+ * @bdev: the block device (or partition)
+ * @dmabuf: the buffer
+ * @bounce: take the bounce path even where the disk could DMA the buffer
+ * @path: out: BLK_DMABUF_PATH_NATIVE or BLK_DMABUF_PATH_BOUNCE
+ * @maps: out, added to: the device mappings this call created
+ *
+ * The disk's DMA device gets an import when its exporter maps the buffer
+ * for it now; otherwise, where that can change nothing (see
+ * blk_dmabuf_can_bounce()), the bounce path's CPU-only import.  Bios made
+ * from the import (bio_set_dmabuf(), ITER_DMABUF iterators) reach the disk
+ * natively or through the bounce path accordingly.
+ *
+ * Context: process context, may sleep; interrupted by signals.
+ * Return: the import, which the caller puts, or an ERR_PTR().
+ */
+struct dma_buf_p2p_import *blk_dmabuf_import(struct block_device *bdev,
+					     struct dma_buf *dmabuf,
+					     bool bounce, u32 *path,
+					     u32 *maps)
 {
-	struct device *dev = blk_dmabuf_device(call->bdev);
+	struct device *dev = blk_dmabuf_device(bdev);
+	struct dma_buf_p2p_import *imp;
 	struct dma_buf_p2p_map *map;
 	bool created;
 	long err;
 
-	if (dev && !call->bounce) {
+	if (dev && !bounce) {
 		/*
 		 * Inside the queue, so that removal (which freezes it before
 		 * the driver forgets the device's imports) cannot miss this
 		 * one, and no import is made for a device already gone.
 		 */
-		err = blk_queue_enter(bdev_get_queue(call->bdev), 0);
+		err = blk_queue_enter(bdev_get_queue(bdev), 0);
 		if (err)
-			return err;
-		call->imp = dma_buf_p2p_import_get(call->dmabuf, dev);
-		blk_queue_exit(bdev_get_queue(call->bdev));
-		if (IS_ERR(call->imp)) {
-			err = PTR_ERR(call->imp);
+			return ERR_PTR(err);
+		imp = dma_buf_p2p_import_get(dmabuf, dev);
+		blk_queue_exit(bdev_get_queue(bdev));
+		if (IS_ERR(imp)) {
+			err = PTR_ERR(imp);
 		} else {
-			map = dma_buf_p2p_map_get(call->imp, &created);
+			map = dma_buf_p2p_map_get(imp, &created);
 			if (!IS_ERR(map)) {
-				call->maps += created;
+				*maps += created;
 				dma_buf_p2p_map_put(map);
-				call->path = BLK_DMABUF_PATH_NATIVE;
-				return 0;
+				*path = BLK_DMABUF_PATH_NATIVE;
+				return imp;
 			}
-			dma_buf_p2p_import_put(call->imp);
+			dma_buf_p2p_import_put(imp);
 			err = PTR_ERR(map);
 		}
 		if (!blk_dmabuf_can_bounce(err))
-			return err;
+			return ERR_PTR(err);
 	}
-	call->imp = dma_buf_p2p_import_get(call->dmabuf, NULL);
-	if (IS_ERR(call->imp))
-		return PTR_ERR(call->imp);
-	call->path = BLK_DMABUF_PATH_BOUNCE;
-	return 0;
+	imp = dma_buf_p2p_import_get(dmabuf, NULL);
+	if (!IS_ERR(imp))
+		*path = BLK_DMABUF_PATH_BOUNCE;
+	return imp;
+}
+EXPORT_SYMBOL_GPL(blk_dmabuf_import);
+
+static int blk_dmabuf_call_start(struct blk_dmabuf_call *call)
+{
+	call->imp = blk_dmabuf_import(call->bdev, call->dmabuf, call->bounce,
+				      &call->path, &call->maps);
+	return PTR_ERR_OR_ZERO(call->imp);
 }
 
 static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 			     u64 dev_offset, u32 len, bool write, s32 *result)
 {
+	struct dma_buf_p2p_map *map;
 	struct blk_dmabuf_req *req;
 	struct bio *bio;
 	bool created;
@@ -385,10 +461,10 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 			       (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
 			       GFP_KERNEL, &blk_dmabuf_req_set);
 	req = container_of(bio, typeof(*req), bio);
-	req->map = dma_buf_p2p_map_get(call->imp, &created);
-	if (IS_ERR(req->map)) {
+	map = dma_buf_p2p_map_get(call->imp, &created);
+	if (IS_ERR(map)) {
 		bio_put(bio);
-		return PTR_ERR(req->map);
+		return PTR_ERR(map);
 	}
 	call->maps += created;
 	req->call = call;
@@ -396,7 +472,7 @@ static int blk_dmabuf_submit(struct blk_dmabuf_call *call, u64 buf_offset,
 	refcount_inc(&call->refs);
 
 	bio->bi_iter.bi_sector = dev_offset >> SECTOR_SHIFT;
-	bio_set_dmabuf(bio, req->map, buf_offset, len);
+	bio_set_dmabuf(bio, map, buf_offset, len);
 	bio->bi_end_io = blk_dmabuf_end_io;
 	atomic_inc(&call->inflight);
 	submit_bio(bio);
@@ -459,10 +535,12 @@ static bool blk_dmabuf_disk_gone(struct block_device *bdev)
 	       !bdev_nr_sectors(bdev);
 }
 
-/* Validation shared by both ioctls: the range of one I/O. */
-static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
-				  u64 dev_offset, u64 len, u32 flags,
-				  blk_mode_t mode)
+/*
+ * Validation shared by the ioctls: an I/O's flags, alignment and buffer
+ * range.
+ */
+static int blk_dmabuf_check_buf(struct blk_dmabuf_call *call, u64 buf_offset,
+				u64 dev_offset, u64 len, u32 flags)
 {
 	unsigned int lbs = bdev_logical_block_size(call->bdev);
 	u64 end;
@@ -474,23 +552,37 @@ static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
 	if (check_add_overflow(buf_offset, len, &end) ||
 	    end > call->dmabuf->size)
 		return -ERANGE;
+	return 0;
+}
+
+/* Reading from the device writes the buffer, and the other way. */
+static int blk_dmabuf_check_access(struct blk_dmabuf_call *call, bool write)
+{
+	fmode_t need = write ? FMODE_READ : FMODE_WRITE;
+
+	return call->dmabuf->file->f_mode & need ? 0 : -EACCES;
+}
+
+/* The block device ioctls: the range of one I/O. */
+static int blk_dmabuf_check_range(struct blk_dmabuf_call *call, u64 buf_offset,
+				  u64 dev_offset, u64 len, u32 flags,
+				  blk_mode_t mode)
+{
+	bool write = flags & BLK_DMABUF_WRITE;
+	u64 end;
+	int ret;
+
+	ret = blk_dmabuf_check_buf(call, buf_offset, dev_offset, len, flags);
+	if (ret)
+		return ret;
 	if (check_add_overflow(dev_offset, len, &end) ||
 	    end > bdev_nr_bytes(call->bdev))
 		return blk_dmabuf_disk_gone(call->bdev) ? -ENODEV : -ERANGE;
-	if (flags & BLK_DMABUF_WRITE) {
-		if (!(mode & BLK_OPEN_WRITE))
-			return -EBADF;
-		if (bdev_read_only(call->bdev))
-			return -EPERM;
-		if (!(call->dmabuf->file->f_mode & FMODE_READ))
-			return -EACCES;
-	} else {
-		if (!(mode & BLK_OPEN_READ))
-			return -EBADF;
-		if (!(call->dmabuf->file->f_mode & FMODE_WRITE))
-			return -EACCES;
-	}
-	return 0;
+	if (!(mode & (write ? BLK_OPEN_WRITE : BLK_OPEN_READ)))
+		return -EBADF;
+	if (write && bdev_read_only(call->bdev))
+		return -EPERM;
+	return blk_dmabuf_check_access(call, write);
 }
 
 static struct blk_dmabuf_call *blk_dmabuf_call_open(struct block_device *bdev,
@@ -706,6 +798,151 @@ out_close:
 	blk_dmabuf_call_close(call);
 out_free_ios:
 	kfree(ios);
+	return ret;
+}
+
+/* FIDMABUFRW's checks of a file's range, after the shared ones. */
+static int blk_dmabuf_check_file(struct blk_dmabuf_call *call,
+				 struct file *file,
+				 const struct blk_dmabuf_rw *rw, bool write)
+{
+	unsigned int lbs = bdev_logical_block_size(call->bdev);
+	u64 end;
+	int ret;
+
+	ret = blk_dmabuf_check_buf(call, rw->buf_offset, rw->dev_offset,
+				   rw->length, rw->flags & ~BLK_DMABUF_BOUNCE);
+	if (ret)
+		return ret;
+	if (check_add_overflow(rw->dev_offset, rw->length, &end) ||
+	    end > MAX_LFS_FILESIZE)
+		return write ? -EFBIG : -ERANGE;
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (write) {
+		/* The write would land at end of file, not at dev_offset. */
+		if (file->f_flags & O_APPEND)
+			return -EINVAL;
+	} else if (end > round_up(i_size_read(file_inode(file)), lbs)) {
+		return -ERANGE;
+	}
+	return blk_dmabuf_check_access(call, write);
+}
+
+/*
+ * The file's own direct I/O over the buffer's range, in pieces the VFS
+ * takes.  Returns the bytes moved (fewer at end of file, or when the
+ * filesystem is full) or a negative errno.
+ */
+static ssize_t blk_dmabuf_file_io(struct blk_dmabuf_call *call,
+				  struct file *file,
+				  const struct blk_dmabuf_rw *rw, bool write)
+{
+	u64 done = 0;
+
+	while (done < rw->length) {
+		size_t n = min_t(u64, rw->length - done, BLK_DMABUF_BIO_MAX);
+		struct iov_iter iter;
+		struct kiocb kiocb;
+		ssize_t ret;
+
+		init_sync_kiocb(&kiocb, file);
+		kiocb.ki_flags |= IOCB_DIRECT;
+		kiocb.ki_pos = rw->dev_offset + done;
+		iov_iter_dmabuf(&iter, write ? ITER_SOURCE : ITER_DEST,
+				call->imp, rw->buf_offset + done, n);
+		if (write)
+			ret = vfs_iocb_iter_write(file, &kiocb, &iter);
+		else
+			ret = vfs_iocb_iter_read(file, &kiocb, &iter);
+		if (ret < 0)
+			return ret;
+		done += ret;
+		if (ret < n)
+			break;
+	}
+	return done;
+}
+
+/*
+ * An ITER_DMABUF range cannot go through the page cache: a filesystem that
+ * falls back to it fails its CPU copy with -EFAULT (or asks for buffered
+ * I/O with -ENOTBLK).  The arguments were read already, so -EFAULT means
+ * that, or a fatal signal during a CPU clear of a hole.
+ */
+static int blk_dmabuf_file_errno(ssize_t err)
+{
+	if (err == -EFAULT)
+		return fatal_signal_pending(current) ? -EINTR : -EOPNOTSUPP;
+	if (err == -ENOTBLK)
+		return -EOPNOTSUPP;
+	return err;
+}
+
+/**
+ * blk_dmabuf_file_ioctl() - FIDMABUFRW
+ * @file: the regular file the ioctl was issued on
+ * @argp: its user argument, a struct blk_dmabuf_rw
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, as include/uapi/linux/blk-dmabuf.h says.
+ */
+int blk_dmabuf_file_ioctl(struct file *file, void __user *argp)
+{
+	struct block_device *bdev = file_inode(file)->i_sb->s_bdev;
+	struct blk_dmabuf_call *call;
+	struct blk_dmabuf_rw rw;
+	u64 cpu_bytes = 0;
+	ssize_t done;
+	bool write;
+	int ret;
+
+	if (copy_from_user(&rw, argp, sizeof(rw)))
+		return -EFAULT;
+	if (rw.path || rw.maps || rw.cpu_bytes)
+		return -EINVAL;
+	/* The filesystem's direct I/O to its own block device, or nothing. */
+	if (!bdev || !(file->f_mode & FMODE_CAN_ODIRECT))
+		return -EOPNOTSUPP;
+	call = blk_dmabuf_call_open(bdev, rw.dmabuf_fd);
+	if (IS_ERR(call))
+		return PTR_ERR(call);
+	call->bounce = rw.flags & BLK_DMABUF_BOUNCE;
+	write = rw.flags & BLK_DMABUF_WRITE;
+	ret = blk_dmabuf_check_file(call, file, &rw, write);
+	if (ret)
+		goto out_close;
+	ret = dma_buf_p2p_wait_idle(call->dmabuf, !write);
+	if (ret)
+		goto out_close;
+	ret = blk_dmabuf_call_start(call);
+	if (ret)
+		goto out_close;
+
+	done = blk_dmabuf_file_io(call, file, &rw, write);
+	if (done < 0) {
+		ret = blk_dmabuf_file_errno(done);
+	} else if (done < rw.length && write) {
+		ret = -ENOSPC;
+	} else if (done < rw.length) {
+		/* The range's bytes past end of file read as zeros. */
+		ret = dma_buf_p2p_clear(call->dmabuf, rw.buf_offset + done,
+					rw.length - done);
+		cpu_bytes = rw.length - done;
+	}
+	dma_buf_p2p_import_put(call->imp);
+	if (ret)
+		goto out_close;
+
+	rw.path = call->path;
+	rw.maps = call->maps;
+	if (call->path == BLK_DMABUF_PATH_BOUNCE)
+		cpu_bytes += done;
+	rw.cpu_bytes = cpu_bytes;
+	if (copy_to_user(argp, &rw, sizeof(rw)))
+		ret = -EFAULT;
+out_close:
+	blk_dmabuf_call_close(call);
 	return ret;
 }
 

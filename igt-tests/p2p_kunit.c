@@ -90,5 +90,5 @@ igt_main
 		     "cache, maps dropped on move_notify after in-flight users "
 		     "drain, the segment iterator, devices that go away.");
 	igt_subtest("importer-cases")
-		run_kunit("p2p-importer-kunit", importer, 1, 6);
+		run_kunit("p2p-importer-kunit", importer, 1, 7);
 }

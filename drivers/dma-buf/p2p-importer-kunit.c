@@ -2,13 +2,15 @@
 /*
  * KUnit tests of the dma-buf P2P importer: the import cache, a map's life
  * across move_notify (including the drain of in-flight users), the segment
- * iterator, an exporter that refuses to map, and a device that goes away.
+ * iterator, an exporter that refuses to map, a device that goes away, and
+ * ITER_DMABUF iterators over an import.
  *
  * A minimal dynamic exporter stands in for real ones.  Its "DMA addresses"
  * are made up: they are only handed back, never given to hardware.
  */
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/bio.h>
 #include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-buf-p2p.h>
@@ -18,6 +20,7 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/uio.h>
 
 #define FAKE_MAX_SEGS	4
 
@@ -30,6 +33,7 @@ struct fake_buf {
 	struct dma_fence *fence_on_map;
 	int maps;
 	int unmaps;
+	u8 mem[SZ_16K];		/* what the CPU sees through vmap */
 };
 
 static struct sg_table *fake_map(struct dma_buf_attachment *attach,
@@ -92,12 +96,26 @@ static void fake_release(struct dma_buf *dmabuf)
 	kfree(dmabuf->priv);
 }
 
+static int fake_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct fake_buf *fb = dmabuf->priv;
+
+	iosys_map_set_vaddr(map, fb->mem);
+	return 0;
+}
+
+static void fake_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+}
+
 static const struct dma_buf_ops fake_ops = {
 	.map_dma_buf = fake_map,
 	.unmap_dma_buf = fake_unmap,
 	.pin = fake_pin,
 	.unpin = fake_unpin,
 	.release = fake_release,
+	.vmap = fake_vmap,
+	.vunmap = fake_vunmap,
 };
 
 /* 16 KiB in three segments: 4 KiB, 8 KiB, 4 KiB at scattered addresses. */
@@ -468,6 +486,91 @@ static void p2p_import_forget_test(struct kunit *test)
 	dma_buf_put(dmabuf);
 }
 
+/*
+ * An ITER_DMABUF iterator moves like a user buffer but copies nothing, is
+ * never faultable, and clears through the CPU; a bio takes the range with
+ * a map reference of its own, which it drops when freed.
+ */
+static void p2p_import_iov_iter_test(struct kunit *test)
+{
+	struct device *dev = kunit_device_register(test, "p2p-import-iov");
+	struct dma_buf_p2p_import *imp;
+	struct dma_buf *dmabuf;
+	struct fake_buf *fb;
+	struct page *pages[1];
+	struct iov_iter iter;
+	size_t start;
+	u8 src[64];
+	int i;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	dmabuf = fake_export(test, &fb);
+	memset(fb->mem, 0xa5, sizeof(fb->mem));
+	memset(src, 0x5a, sizeof(src));
+	imp = dma_buf_p2p_import_get(dmabuf, dev);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(imp));
+
+	iov_iter_dmabuf(&iter, ITER_DEST, imp, SZ_4K, SZ_8K);
+	KUNIT_EXPECT_TRUE(test, iov_iter_is_dmabuf(&iter));
+	KUNIT_EXPECT_FALSE(test, user_backed_iter(&iter));
+	KUNIT_EXPECT_EQ(test, copy_to_iter(src, sizeof(src), &iter), 0);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), SZ_8K);
+	KUNIT_EXPECT_EQ(test, fault_in_iov_iter_writeable(&iter, 100), 100);
+	KUNIT_EXPECT_EQ(test, iov_iter_get_pages2(&iter, pages, SZ_4K, 1,
+						  &start), -EFAULT);
+	KUNIT_EXPECT_EQ(test, iov_iter_alignment(&iter), SZ_4K | SZ_8K);
+	KUNIT_EXPECT_TRUE(test, iov_iter_is_aligned(&iter, 511, 511));
+
+	iov_iter_advance(&iter, 100);
+	KUNIT_EXPECT_EQ(test, iter.iov_offset, SZ_4K + 100);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), SZ_8K - 100);
+	KUNIT_EXPECT_FALSE(test, iov_iter_is_aligned(&iter, 511, 511));
+	iov_iter_revert(&iter, 50);
+	KUNIT_EXPECT_EQ(test, iter.iov_offset, SZ_4K + 50);
+	iov_iter_revert(&iter, 50);
+	KUNIT_EXPECT_EQ(test, iter.iov_offset, SZ_4K);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), SZ_8K);
+
+	/* A hole: the CPU clears exactly the first 4 KiB of the range. */
+	KUNIT_EXPECT_EQ(test, iov_iter_zero(SZ_4K, &iter), SZ_4K);
+	KUNIT_EXPECT_EQ(test, iter.iov_offset, SZ_8K);
+	for (i = 0; i < SZ_16K; i++) {
+		u8 want = i >= SZ_4K && i < SZ_8K ? 0 : 0xa5;
+
+		if (fb->mem[i] != want) {
+			KUNIT_FAIL(test, "byte %d is %#x, expected %#x", i,
+				   fb->mem[i], want);
+			break;
+		}
+	}
+
+#if IS_ENABLED(CONFIG_BLK_DMABUF)
+	{
+		struct bio *bio = bio_kmalloc(0, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, bio);
+		bio_init(bio, NULL, NULL, 0, REQ_OP_READ);
+		KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+		KUNIT_EXPECT_TRUE(test, bio_is_dmabuf(bio));
+		KUNIT_EXPECT_EQ(test, bio_dmabuf_offset(bio), SZ_8K);
+		KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, SZ_4K);
+		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+		KUNIT_EXPECT_EQ(test, fb->maps, 1);
+
+		/*
+		 * Freeing the bio drops its reference: a move then unmaps
+		 * at once (it would wait forever for a leaked one).
+		 */
+		bio_uninit(bio);
+		kfree(bio);
+		fake_move(dmabuf);
+		KUNIT_EXPECT_EQ(test, fb->unmaps, 1);
+	}
+#endif
+	dma_buf_p2p_import_put(imp);
+	dma_buf_put(dmabuf);
+}
+
 static struct kunit_case p2p_importer_cases[] = {
 	KUNIT_CASE(p2p_import_cache_test),
 	KUNIT_CASE(p2p_import_map_test),
@@ -475,6 +578,7 @@ static struct kunit_case p2p_importer_cases[] = {
 	KUNIT_CASE(p2p_import_ready_test),
 	KUNIT_CASE(p2p_import_iter_test),
 	KUNIT_CASE(p2p_import_forget_test),
+	KUNIT_CASE(p2p_import_iov_iter_test),
 	{}
 };
 

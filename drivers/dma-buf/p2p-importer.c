@@ -606,11 +606,11 @@ int dma_buf_p2p_wait_idle(struct dma_buf *dmabuf, bool write)
 EXPORT_SYMBOL_GPL(dma_buf_p2p_wait_idle);
 
 /* The exporter's own work on the buffer (a move) must end before DMA. */
-static int p2p_import_wait_kernel(struct dma_buf *dmabuf)
+static int p2p_import_wait_kernel(struct dma_buf *dmabuf, bool intr)
 {
 	long ret;
 
-	ret = dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_KERNEL, true,
+	ret = dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_KERNEL, intr,
 				    P2P_IMPORT_FENCE_TIMEOUT);
 	if (ret < 0)
 		return ret;
@@ -632,20 +632,24 @@ static struct dma_buf_p2p_map *p2p_map_tryget(struct dma_buf_p2p_import *imp)
 
 /* The slow path: map the buffer for the device under its lock. */
 static struct dma_buf_p2p_map *p2p_map_get_locked(struct dma_buf_p2p_import *imp,
-						  bool *new)
+						  bool *new, bool intr)
 {
 	struct dma_resv *resv = imp->dmabuf->resv;
 	struct dma_buf_p2p_map *map;
 	int ret;
 
 	/* Pending moves end first, so that we never hold the lock for them. */
-	ret = p2p_import_wait_kernel(imp->dmabuf);
+	ret = p2p_import_wait_kernel(imp->dmabuf, intr);
 	if (ret)
 		return ERR_PTR(ret);
 
-	ret = dma_resv_lock_interruptible(resv, NULL);
-	if (ret)
-		return ERR_PTR(ret);
+	if (intr) {
+		ret = dma_resv_lock_interruptible(resv, NULL);
+		if (ret)
+			return ERR_PTR(ret);
+	} else {
+		dma_resv_lock(resv, NULL);
+	}
 	/* Under the lock the published map is live: kills unpublish first. */
 	map = rcu_dereference_protected(imp->map, dma_resv_held(resv));
 	if (map) {
@@ -665,9 +669,13 @@ static struct dma_buf_p2p_map *p2p_map_get_locked(struct dma_buf_p2p_import *imp
 }
 
 /**
- * dma_buf_p2p_map_get() - a reference on the device's current map
+ * dma_buf_p2p_map_get_flags() - a reference on the device's current map
  * @imp: the import
  * @created: set to true when this call had to map the buffer (may be NULL)
+ * @flags: DMA_BUF_P2P_MAP_NOWAIT: fail with -EAGAIN rather than sleep (the
+ *	map must be made, or the exporter's copy into it is still running);
+ *	DMA_BUF_P2P_MAP_UNINTERRUPTIBLE: no signal ends the waits (for I/O
+ *	submission that cannot restart; the fence wait is still bounded)
  *
  * The fast path takes a reference on the published map without a lock.
  * Otherwise the buffer is mapped for the device under its reservation lock,
@@ -681,13 +689,16 @@ static struct dma_buf_p2p_map *p2p_map_get_locked(struct dma_buf_p2p_import *imp
  *
  * Context: process context, may sleep; no reservation lock held.
  * Return: the map, or an ERR_PTR(): -ENODEV when the device is gone,
- * -ERESTARTSYS on a signal, -ETIMEDOUT when the exporter's fences do not
+ * -EAGAIN (NOWAIT) where it would sleep, -ERESTARTSYS on a signal
+ * (without UNINTERRUPTIBLE), -ETIMEDOUT when the exporter's fences do not
  * signal in 10 seconds, or the exporter's errno from mapping (-EBUSY: the
  * buffer is pinned where this device cannot reach it).
  */
-struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
-					    bool *created)
+struct dma_buf_p2p_map *
+dma_buf_p2p_map_get_flags(struct dma_buf_p2p_import *imp, bool *created,
+			  unsigned int flags)
 {
+	bool intr = !(flags & DMA_BUF_P2P_MAP_UNINTERRUPTIBLE);
 	struct dma_buf_p2p_map *map;
 	struct dma_fence *ready;
 	bool new = false;
@@ -696,7 +707,9 @@ struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
 	for (;;) {
 		map = p2p_map_tryget(imp);
 		if (!map) {
-			map = p2p_map_get_locked(imp, &new);
+			if (flags & DMA_BUF_P2P_MAP_NOWAIT)
+				return ERR_PTR(-EAGAIN);
+			map = p2p_map_get_locked(imp, &new, intr);
 			if (IS_ERR(map))
 				return map;
 		}
@@ -710,7 +723,11 @@ struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
 			break;
 		dma_fence_get(ready);
 		dma_buf_p2p_map_put(map);
-		ret = dma_fence_wait_timeout(ready, true,
+		if (flags & DMA_BUF_P2P_MAP_NOWAIT) {
+			dma_fence_put(ready);
+			return ERR_PTR(-EAGAIN);
+		}
+		ret = dma_fence_wait_timeout(ready, intr,
 					     P2P_IMPORT_FENCE_TIMEOUT);
 		dma_fence_put(ready);
 		if (ret <= 0)
@@ -719,6 +736,23 @@ struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
 	if (created)
 		*created = new;
 	return map;
+}
+EXPORT_SYMBOL_GPL(dma_buf_p2p_map_get_flags);
+
+/**
+ * dma_buf_p2p_map_get() - a reference on the device's current map
+ * @imp: the import
+ * @created: set to true when this call had to map the buffer (may be NULL)
+ *
+ * dma_buf_p2p_map_get_flags() with no flags: waits interruptibly.
+ *
+ * Context: process context, may sleep; no reservation lock held.
+ * Return: as dma_buf_p2p_map_get_flags().
+ */
+struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
+					    bool *created)
+{
+	return dma_buf_p2p_map_get_flags(imp, created, 0);
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_map_get);
 
@@ -932,6 +966,46 @@ void dma_buf_p2p_cpu_read(struct dma_buf_p2p_cpu *cpu, void *dst, u64 offset,
 	atomic64_add(len, &p2p_import_stats.cpu_bytes);
 }
 EXPORT_SYMBOL_GPL(dma_buf_p2p_cpu_read);
+
+/**
+ * dma_buf_p2p_cpu_clear() - clear a range of the buffer
+ * @cpu: an open window
+ * @offset: where in the buffer
+ * @len: bytes; the caller checked the range against the buffer's size
+ *
+ * Context: any context the window was opened in.
+ */
+void dma_buf_p2p_cpu_clear(struct dma_buf_p2p_cpu *cpu, u64 offset, size_t len)
+{
+	iosys_map_memset(&cpu->vmap, offset, 0, len);
+	atomic64_add(len, &p2p_import_stats.cpu_bytes);
+}
+EXPORT_SYMBOL_GPL(dma_buf_p2p_cpu_clear);
+
+/**
+ * dma_buf_p2p_clear() - clear a range of a buffer with the CPU
+ * @dmabuf: the buffer
+ * @offset: where in the buffer
+ * @len: bytes; the caller checked the range against the buffer's size
+ *
+ * What direct I/O into a buffer reads from holes, unwritten extents and
+ * past end of file (iov_iter_zero() of an ITER_DMABUF iterator).
+ *
+ * Context: process context, may sleep; no reservation lock held.
+ * Return: 0 or the exporter's errno from CPU access.
+ */
+int dma_buf_p2p_clear(struct dma_buf *dmabuf, u64 offset, u64 len)
+{
+	struct dma_buf_p2p_cpu cpu;
+	int ret;
+
+	ret = dma_buf_p2p_cpu_begin(&cpu, dmabuf, DMA_TO_DEVICE);
+	if (ret)
+		return ret;
+	dma_buf_p2p_cpu_clear(&cpu, offset, len);
+	return dma_buf_p2p_cpu_end(&cpu);
+}
+EXPORT_SYMBOL_GPL(dma_buf_p2p_clear);
 
 /**
  * dma_buf_p2p_cpu_end() - close a CPU access window

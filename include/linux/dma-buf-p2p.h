@@ -20,6 +20,7 @@
 #ifndef _LINUX_DMA_BUF_P2P_H
 #define _LINUX_DMA_BUF_P2P_H
 
+#include <linux/bits.h>
 #include <linux/dma-direction.h>
 #include <linux/err.h>
 #include <linux/errno.h>
@@ -103,8 +104,15 @@ struct device *dma_buf_p2p_import_device(const struct dma_buf_p2p_import *imp);
 void dma_buf_p2p_forget_device(struct device *dev);
 int dma_buf_p2p_wait_idle(struct dma_buf *dmabuf, bool write);
 
+/* dma_buf_p2p_map_get_flags() */
+#define DMA_BUF_P2P_MAP_NOWAIT		BIT(0)
+#define DMA_BUF_P2P_MAP_UNINTERRUPTIBLE	BIT(1)
+
 struct dma_buf_p2p_map *dma_buf_p2p_map_get(struct dma_buf_p2p_import *imp,
 					    bool *created);
+struct dma_buf_p2p_map *
+dma_buf_p2p_map_get_flags(struct dma_buf_p2p_import *imp, bool *created,
+			  unsigned int flags);
 void dma_buf_p2p_map_put(struct dma_buf_p2p_map *map);
 struct dma_buf_p2p_import *dma_buf_p2p_map_import(const struct dma_buf_p2p_map *map);
 bool dma_buf_p2p_map_is_bus_addr(const struct dma_buf_p2p_map *map);
@@ -122,7 +130,10 @@ void dma_buf_p2p_cpu_write(struct dma_buf_p2p_cpu *cpu, u64 offset,
 			   const void *src, size_t len);
 void dma_buf_p2p_cpu_read(struct dma_buf_p2p_cpu *cpu, void *dst, u64 offset,
 			  size_t len);
+void dma_buf_p2p_cpu_clear(struct dma_buf_p2p_cpu *cpu, u64 offset,
+			   size_t len);
 int dma_buf_p2p_cpu_end(struct dma_buf_p2p_cpu *cpu);
+int dma_buf_p2p_clear(struct dma_buf *dmabuf, u64 offset, u64 len);
 #else
 static inline struct dma_buf_p2p_import *
 dma_buf_p2p_import_get(struct dma_buf *dmabuf, struct device *dev)
@@ -142,6 +153,18 @@ static inline void dma_buf_p2p_import_put(struct dma_buf_p2p_import *imp)
 
 static inline void dma_buf_p2p_forget_device(struct device *dev)
 {
+}
+
+static inline struct dma_buf *
+dma_buf_p2p_import_dmabuf(const struct dma_buf_p2p_import *imp)
+{
+	return NULL;
+}
+
+static inline int dma_buf_p2p_clear(struct dma_buf *dmabuf, u64 offset,
+				    u64 len)
+{
+	return -EOPNOTSUPP;
 }
 #endif
 

@@ -153,4 +153,34 @@ struct blk_dmabuf_rw_batch {
 #define BLKDMABUFRW		_IOWR(0x12, 144, struct blk_dmabuf_rw)
 #define BLKDMABUFRWBATCH	_IOWR(0x12, 145, struct blk_dmabuf_rw_batch)
 
+/*
+ * FIDMABUFRW: struct blk_dmabuf_rw on a regular file, @dev_offset being the
+ * offset in the file.  The transfer is the filesystem's own direct I/O
+ * (as with O_DIRECT, whether or not the file was opened with it): the
+ * file's extents become bios that carry the buffer's range, on the same
+ * native or bounce path as BLKDMABUFRW on the filesystem's block device.
+ * Holes and unwritten extents read as zeros (the CPU clears that part of
+ * the buffer).  A read may reach into the logical block that holds end of
+ * file, not past it: the bytes of the range past end of file read as zeros
+ * (cleared by the CPU, counted in @cpu_bytes).  Writes may extend the file.
+ * The file's page cache is kept coherent as for O_DIRECT.
+ *
+ * Errors as BLKDMABUFRW's, and:
+ *   EBADF       the file is not open for reading (reads) or writing (writes)
+ *   EINVAL      the file is open with O_APPEND (writes); an offset or length
+ *               is not a multiple of the filesystem's block device's
+ *               logical block size
+ *   ERANGE      a read reaches past the logical block holding end of file
+ *   EOPNOTSUPP  the file's filesystem has no block device (tmpfs, network
+ *               filesystems) or no direct I/O, or it would serve this I/O
+ *               through the page cache (ext4 does for some files, such as
+ *               data=journal or encrypted ones)
+ *   EIO         also: the filesystem sent the I/O to another block device
+ *               than its own (multi-device filesystems)
+ *   ENOSPC      the filesystem wrote less than @length (it is full)
+ *   EFBIG       a write past the filesystem's largest file size
+ * Part of the range may have moved when a call fails after validation.
+ */
+#define FIDMABUFRW		_IOWR(0x12, 146, struct blk_dmabuf_rw)
+
 #endif /* _UAPI_LINUX_BLK_DMABUF_H */
