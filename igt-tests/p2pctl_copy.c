@@ -2,9 +2,11 @@
 /*
  * p2pctl copy against the ground truth: NVMe to NVMe through a VRAM BAR
  * buffer, a vgem GEM buffer, a udmabuf and a system heap buffer; virtio-blk
- * through the bounce path; regular files through the CPU.  Every copy that
- * writes a disk is checked on the disk's image (read by the host's file,
- * as p2p_blk_io does), and its --json report against what the topology
+ * through the bounce path; files on ext4 through FIDMABUFRW, the same path
+ * as the disk under it; files on tmpfs and 9p through the CPU.  Every copy
+ * that writes a disk is checked on the disk's image (read by the host's
+ * file, as p2p_blk_io does; files on ext4 read out of the filesystem's
+ * image with debugfs), and its --json report against what the topology
  * says: the path each direction took, why, and the bytes the CPU copied.
  * Then every error with its exit status and message, a mismatch that
  * --verify must catch, and the progress bar's rules.
@@ -19,6 +21,9 @@
  *                         also when the test fails (an exit handler)
  *   vblk [0, 32 MiB)      read region
  *   vblk [48, 64 MiB)     write region of virtio-blk-bounce, restored
+ *   ext4 (peer0's namespace 2, p2p_ext4.h): its seeded files are sources;
+ *                         the tests write files of their own, removed
+ *                         after the image is checked
  *
  * Copies are checked to change their slice: the sources are other
  * regions of other disks, which the seeded images make differ.
@@ -41,12 +46,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/blk-dmabuf.h>
 #include <linux/dma-heap.h>
 #include <linux/fs.h>
 
 #include "igt.h"
 #include "p2p_buffer.h"
 #include "p2p_bytes.h"
+#include "p2p_ext4.h"
 #include "p2p_slice.h"
 #include "p2p_json.h"
 #include "p2p_topology.h"
@@ -62,7 +69,8 @@ IGT_TEST_DESCRIPTION("p2pctl copy moves the right bytes between NVMe, "
 
 #define WRITE_SLICE	(96 * MiB)
 #define VBLK_WRITE	(48 * MiB)
-#define FILE_REASON	"regular file: no kernel import for files yet"
+/* Why p2pctl has the CPU copy a file, on a kernel without FIDMABUFRW. */
+#define NO_FIDMABUFRW	"this kernel has no FIDMABUFRW"
 
 #define SRC_FILE	"/tmp/p2pctl-copy-src"
 #define DST_FILE	"/tmp/p2pctl-copy-dst"
@@ -159,6 +167,53 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 	close(fd);
 }
 
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	igt_assert_f(!stat(path, &st), "stat %s: %m\n", path);
+	return st.st_size;
+}
+
+/* ------------------------------------------------------------------ */
+/* FIDMABUFRW, asked directly                                           */
+
+/*
+ * The errno of a FIDMABUFRW with no buffer on file @path: ENOTTY without
+ * the ioctl, EOPNOTSUPP for a filesystem it cannot do (checked first),
+ * else what the missing buffer gives.
+ */
+static int fidmabufrw_errno(const char *path)
+{
+	struct blk_dmabuf_rw rw = { .dmabuf_fd = -1 };
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	igt_assert(ioctl(fd, FIDMABUFRW, &rw) < 0);
+	err = errno;
+	close(fd);
+	igt_debug("FIDMABUFRW on %s: %s\n", path, strerror(err));
+	return err;
+}
+
+/*
+ * The reason p2pctl must give for copying file @path, on a filesystem of
+ * type @fstype without a block device, with the CPU.
+ */
+static const char *cpu_reason(const char *path, const char *fstype,
+			      char *buf, size_t len)
+{
+	int err = fidmabufrw_errno(path);
+
+	if (err == ENOTTY)
+		return NO_FIDMABUFRW;
+	igt_assert_f(err == EOPNOTSUPP, "FIDMABUFRW on %s (%s): %s, not "
+		     "EOPNOTSUPP\n", path, fstype, strerror(err));
+	snprintf(buf, len, "%s has no block device", fstype);
+	return buf;
+}
+
 /* ------------------------------------------------------------------ */
 /* Target slices: saved before a copy, written back after               */
 
@@ -170,6 +225,17 @@ static void slice_save(struct p2p_slice *s, const struct disk *d, uint64_t off,
 	igt_assert_f(memcmp(s->old, new_bytes, len),
 		     "%s at %" PRIu64 " MiB already holds the bytes to copy\n",
 		     d->name, off / MiB);
+}
+
+/* @d's image at @off does not hold @new_bytes yet: a copy changes it. */
+static void expect_change(const struct disk *d, uint64_t off,
+			  const uint8_t *new_bytes, size_t len)
+{
+	uint8_t *now = p2p_file_dup(d->image, off, len);
+
+	igt_assert_f(memcmp(now, new_bytes, len), "%s at %" PRIu64 " MiB "
+		     "already holds the bytes to copy\n", d->name, off / MiB);
+	free(now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -481,7 +547,8 @@ static void test_via_gem(struct env *e)
 static void test_via_gem_to_9p(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER];
-	char node[PATH_MAX], path[PATH_MAX];
+	char node[PATH_MAX], path[PATH_MAX], line[PATH_MAX + 256];
+	char reason[128];
 	struct p2p_result r = { };
 	uint8_t *want;
 
@@ -492,6 +559,12 @@ static void test_via_gem_to_9p(struct env *e)
 	run(&r, "copy %s %s --offset 4M --length 4M --via-gem %s", peer->dev,
 	    path, node);
 	expect_ok(&r);
+	igt_info("%s", r.out);
+	/* One window, which the CPU wrote: no block device under 9p. */
+	snprintf(line, sizeof(line), "write    buffer -> %s: cpu (%s), 1 "
+		 "call\n", path, cpu_reason(path, "9p", reason,
+					    sizeof(reason)));
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
 	want = p2p_file_dup(peer->image, 4 * MiB, 4 * MiB);
 	p2p_check_file(path, 0, want, 4 * MiB, "peer0 through vgem to 9p");
 	free(want);
@@ -591,6 +664,7 @@ static void test_file_to_nvme(struct env *e)
 {
 	const struct disk *peer = &e->nvme[PEER];
 	const size_t len = 16 * MiB;
+	char reason[128];
 	struct p2p_result r = { };
 	struct p2p_json j = { };
 	struct p2p_slice s;
@@ -606,8 +680,12 @@ static void test_file_to_nvme(struct env *e)
 	p2p_json_parse(&j, r.out);
 	json_common(&j, len);
 	p2p_json_expect_text(&j, "src.type", "file");
+	p2p_json_expect_text(&j, "src.filesystem.type", "tmpfs");
+	p2p_json_expect_text(&j, "src.filesystem.device", "null");
 	p2p_json_expect_text(&j, "read.path", "cpu");
-	p2p_json_expect_text(&j, "read.reason", FILE_REASON);
+	p2p_json_expect_text(&j, "read.reason", cpu_reason(SRC_FILE, "tmpfs",
+							   reason,
+							   sizeof(reason)));
 	p2p_json_expect_u64(&j, "read.cpu_bytes", len);
 	p2p_json_expect_text(&j, "write.path", "p2p");
 	p2p_json_expect_u64(&j, "cpu_bytes.files", len);
@@ -627,6 +705,7 @@ static void test_nvme_to_file(struct env *e)
 	const size_t len = 16 * MiB;
 	uint8_t *want, zeros[1000] = { 0 };
 	struct p2p_result r = { };
+	char reason[128];
 	struct stat st;
 	struct p2p_json j = { };
 
@@ -640,8 +719,11 @@ static void test_nvme_to_file(struct env *e)
 	json_common(&j, len);
 	p2p_json_expect_text(&j, "dst.type", "file");
 	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "dst.filesystem.type", "tmpfs");
 	p2p_json_expect_text(&j, "write.path", "cpu");
-	p2p_json_expect_text(&j, "write.reason", FILE_REASON);
+	p2p_json_expect_text(&j, "write.reason", cpu_reason(DST_FILE, "tmpfs",
+							    reason,
+							    sizeof(reason)));
 	p2p_json_expect_u64(&j, "cpu_bytes.files", len);
 	p2p_json_expect_u64(&j, "cpu_bytes.total", len);
 	p2p_json_expect_text(&j, "verify.match", "true");
@@ -654,6 +736,485 @@ static void test_nvme_to_file(struct env *e)
 	p2p_check_file(DST_FILE, 0, zeros, sizeof(zeros), "the file's hole");
 	free(want);
 	unlink(DST_FILE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files on ext4                                                        */
+
+struct ext4 {
+	struct p2p_ext4 fs;
+	const char *name;		/* its block device: "nvme1n2" */
+	const struct p2p_pci *pci;	/* the controller that DMAs for it */
+	/* The kernel has FIDMABUFRW: p2pctl must use it here. */
+	bool kernel;
+};
+
+/* The test machine's ext4 filesystem, mounted until the test ends. */
+static void ext4_setup(struct env *e, struct ext4 *x)
+{
+	char path[PATH_MAX];
+	int err;
+
+	p2p_ext4_load(&x->fs);
+	x->name = strrchr(x->fs.dev, '/') + 1;
+	x->pci = NULL;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(e->m.nvme[i].serial, x->fs.serial))
+			x->pci = &e->m.nvme[i].pci;
+	igt_assert_f(x->pci, "the ext4 filesystem is on %s, not one of the "
+		     "machine's NVMe controllers\n", x->fs.serial);
+	p2p_ext4_mount(&x->fs);
+	p2p_ext4_umount_at_exit(&x->fs);
+
+	/* Past the ENOTTY of old kernels and the EOPNOTSUPP of tmpfs. */
+	p2p_ext4_path(&x->fs, "seq.bin", path, sizeof(path));
+	err = fidmabufrw_errno(path);
+	igt_assert_f(err != EOPNOTSUPP, "FIDMABUFRW: ext4 on %s has no direct "
+		     "I/O\n", x->name);
+	x->kernel = err != ENOTTY;
+	igt_info("ext4 on %s (%u-byte blocks), %s\n", x->name, x->fs.lbs,
+		 x->kernel ? "FIDMABUFRW: the files' own direct I/O" :
+			     "no FIDMABUFRW: the CPU copies the files");
+}
+
+/*
+ * @x unmounted, and mounted nowhere else: only then does the image hold
+ * what was written (a second mount keeps the filesystem alive).
+ */
+static void ext4_umount(struct ext4 *x)
+{
+	char line[512], dev[64];
+	FILE *f;
+
+	igt_assert_eq(p2p_ext4_umount(&x->fs), 0);
+	f = fopen("/proc/self/mounts", "re");
+	igt_assert(f);
+	while (fgets(line, sizeof(line), f))
+		igt_assert_f(sscanf(line, "%63s", dev) != 1 ||
+			     strcmp(dev, x->fs.dev), "%s is still mounted: "
+			     "%s", x->fs.dev, line);
+	fclose(f);
+}
+
+/* The "filesystem" of a --json report's endpoint @end: @x's. */
+static void expect_ext4(const struct p2p_json *j, const char *end,
+			const struct ext4 *x)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s.type", end);
+	p2p_json_expect_text(j, key, "file");
+	snprintf(key, sizeof(key), "%s.filesystem.type", end);
+	p2p_json_expect_text(j, key, "ext4");
+	snprintf(key, sizeof(key), "%s.filesystem.device", end);
+	p2p_json_expect_text(j, key, x->name);
+	snprintf(key, sizeof(key), "%s.filesystem.logical_block_size", end);
+	p2p_json_expect_u64(j, key, x->fs.lbs);
+}
+
+/*
+ * Direction @dir ("read", "write") of a copy of a file on @x, whose
+ * FIDMABUFRW part went through a VRAM buffer: peer-to-peer with the mode
+ * the topology gives, in @calls calls; the CPU path with its reason on a
+ * kernel without FIDMABUFRW.
+ */
+static void expect_ext4_dir(const struct env *e, const struct p2p_json *j,
+			    const char *dir, const struct ext4 *x,
+			    uint64_t calls, uint64_t bytes)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s.path", dir);
+	p2p_json_expect_text(j, key, x->kernel ? "p2p" : "cpu");
+	snprintf(key, sizeof(key), "%s.reason", dir);
+	p2p_json_expect_text(j, key, x->kernel ? mode_of(e, &e->m.vram, x->pci) :
+				     NO_FIDMABUFRW);
+	snprintf(key, sizeof(key), "%s.calls", dir);
+	p2p_json_expect_u64(j, key, calls);
+	snprintf(key, sizeof(key), "%s.cpu_bytes", dir);
+	p2p_json_expect_u64(j, key, x->kernel ? 0 : bytes);
+}
+
+static void test_ext4_file_to_nvme(struct env *e)
+{
+	const struct disk *cmb = &e->nvme[CMB];
+	const uint64_t len = 8 * MiB;
+	struct dma_buf_p2p_alloc a = {
+		.provider = e->m.vram.id,
+		.size = 4 * MiB,
+		.fd_flags = O_RDWR,	/* inherited by p2pctl */
+	};
+	char src[PATH_MAX], line[PATH_MAX + 256], reason[128];
+	uint8_t *seq, *sparse, *tail;
+	uint64_t size, tail_size, up;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
+	struct p2p_slice s;
+	struct ext4 x;
+	int dev;
+
+	ext4_setup(e, &x);
+	seq = p2p_ext4_truth_dup(&x.fs, "seq.bin", 0, &size);
+	igt_assert_eq_u64(size, 48 * MiB);
+	p2p_ext4_path(&x.fs, "seq.bin", src, sizeof(src));
+	/* One slice for all the copies, each of which changes it. */
+	slice_save(&s, cmb, WRITE_SLICE, len, seq + 16 * MiB);
+
+	/* 8 MiB from the middle of seq.bin: one window, one call. */
+	run(&r, "copy %s %s --via %s --offset 16M --length 8M --dst-offset "
+	    "96M --verify --json", src, cmb->dev, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, len);
+	expect_ext4(&j, "src", &x);
+	p2p_json_expect_u64(&j, "src.offset", 16 * MiB);
+	p2p_json_expect_text(&j, "dst.type", "block");
+	p2p_json_expect_text(&j, "dst.filesystem", "null");
+	expect_ext4_dir(e, &j, "read", &x, 1, len);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.files", x.kernel ? 0 : len);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", x.kernel ? 0 : len);
+	if (x.kernel) {
+		/* The file's own extents, DMAed by its disk into the BAR. */
+		p2p_json_expect_u64(&j, "read.maps", 1);
+		igt_assert(p2p_json_double(&j, "cpu_bytes.per_payload_byte") ==
+			   0.0);
+	}
+	p2p_json_expect_text(&j, "verify.match", "true");
+	p2p_check_file(cmb->image, WRITE_SLICE, seq + 16 * MiB, len,
+		       "seq.bin's middle copied to cmb0");
+
+	/* The human report says the same, as for a block device. */
+	expect_change(cmb, WRITE_SLICE, seq, len);
+	run(&r, "copy %s %s --via %s --length 8M --dst-offset 96M", src,
+	    cmb->dev, e->m.vram.addr);
+	expect_ok(&r);
+	igt_info("%s", r.out);
+	if (x.kernel)
+		snprintf(line, sizeof(line), "read     %s -> buffer: p2p (%s), "
+			 "1 call, 1 mapping\n", src,
+			 mode_of(e, &e->m.vram, x.pci));
+	else
+		snprintf(line, sizeof(line), "read     %s -> buffer: cpu (%s), "
+			 "1 call\n", src, NO_FIDMABUFRW);
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	snprintf(line, sizeof(line), "files %s\n", x.kernel ? "0" : "8M");
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	p2p_check_file(cmb->image, WRITE_SLICE, seq, len,
+		       "seq.bin's start copied to cmb0");
+
+	/* Through a 4 MiB VRAM buffer of the test's own: two windows. */
+	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+	igt_assert_fd(dev);
+	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
+	expect_change(cmb, WRITE_SLICE, seq + 32 * MiB, len);
+	run(&r, "copy %s %s --via-fd %u --offset 32M --length 8M --dst-offset "
+	    "96M --verify --json", src, cmb->dev, a.fd);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, len);
+	p2p_json_expect_u64(&j, "buffer.window", 4 * MiB);
+	expect_ext4_dir(e, &j, "read", &x, 2, len);
+	p2p_json_expect_u64(&j, "write.calls", 2);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	p2p_check_file(cmb->image, WRITE_SLICE, seq + 32 * MiB, len,
+		       "seq.bin's end copied to cmb0 in two windows");
+	close(a.fd);
+	close(dev);
+
+	/* An offset not a multiple of the disk's blocks: the CPU reads. */
+	expect_change(cmb, WRITE_SLICE, seq + 1000, MiB);
+	run(&r, "copy %s %s --via %s --offset 1000 --length 1M --dst-offset "
+	    "96M --verify --json", src, cmb->dev, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, MiB);
+	p2p_json_expect_text(&j, "read.path", "cpu");
+	if (x.kernel)
+		snprintf(reason, sizeof(reason), "offset 1000 is not a "
+			 "multiple of the logical block size of %s (%u)",
+			 x.name, x.fs.lbs);
+	p2p_json_expect_text(&j, "read.reason", x.kernel ? reason :
+			     NO_FIDMABUFRW);
+	p2p_json_expect_u64(&j, "cpu_bytes.files", MiB);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_check_file(cmb->image, WRITE_SLICE, seq + 1000, MiB,
+		       "seq.bin from byte 1000 copied to cmb0");
+	free(seq);
+
+	/* sparse.bin: its hole reads as zeros, and goes to the disk so. */
+	sparse = p2p_ext4_truth_dup(&x.fs, "sparse.bin", 0, &size);
+	igt_assert_eq_u64(size, 4 * MiB);
+	p2p_ext4_path(&x.fs, "sparse.bin", src, sizeof(src));
+	expect_change(cmb, WRITE_SLICE, sparse, size);
+	run(&r, "copy %s %s --via %s --dst-offset 96M --verify --json", src,
+	    cmb->dev, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, size);
+	p2p_json_expect_text(&j, "read.path", x.kernel ? "p2p" : "cpu");
+	p2p_json_expect_u64(&j, "read.calls", 1);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	p2p_check_file(cmb->image, WRITE_SLICE, sparse, size,
+		       "sparse.bin copied to cmb0");
+	p2p_slice_restore(&s);
+	free(sparse);
+
+	/*
+	 * tail.bin, whose end is in the middle of a block, to a tmpfs file:
+	 * read rounded up to the block in one call, the kernel zeroing the
+	 * block past end of file (its CPU bytes), written by the CPU.
+	 */
+	tail = p2p_ext4_truth_dup(&x.fs, "tail.bin", 0, &tail_size);
+	up = (tail_size + x.fs.lbs - 1) / x.fs.lbs * x.fs.lbs;
+	igt_assert_f(up != tail_size, "tail.bin ends on a block boundary\n");
+	p2p_ext4_path(&x.fs, "tail.bin", src, sizeof(src));
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --verify --json", src, DST_FILE,
+	    e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, tail_size);
+	expect_ext4(&j, "src", &x);
+	p2p_json_expect_text(&j, "read.path", x.kernel ? "p2p" : "cpu");
+	p2p_json_expect_u64(&j, "read.calls", 1);
+	p2p_json_expect_u64(&j, "read.cpu_bytes",
+			    x.kernel ? up - tail_size : tail_size);
+	p2p_json_expect_u64(&j, "cpu_bytes.block_io",
+			    x.kernel ? up - tail_size : 0);
+	p2p_json_expect_text(&j, "write.path", "cpu");
+	p2p_json_expect_text(&j, "write.reason", cpu_reason(DST_FILE, "tmpfs",
+							    reason,
+							    sizeof(reason)));
+	p2p_json_expect_u64(&j, "write.cpu_bytes", tail_size);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	igt_assert_eq_u64(file_size(DST_FILE), tail_size);
+	p2p_check_file(DST_FILE, 0, tail, tail_size, "tail.bin copied to tmpfs");
+	unlink(DST_FILE);
+	free(tail);
+	ext4_umount(&x);
+}
+
+/* A file of @x's that the test writes, and what it must hold. */
+struct ext4_out {
+	const char *name;
+	uint8_t *want;
+	uint64_t size;
+};
+
+/*
+ * File @path is exactly @want, read through the page cache: O_DIRECT
+ * (p2p_check_file()) cannot read a size that is not a multiple of blocks;
+ * the image is checked after unmounting.
+ */
+static void check_ext4_file(const char *path, const uint8_t *want,
+			    uint64_t size, const char *what)
+{
+	uint8_t *got = p2p_xalloc(size);
+	int fd;
+
+	igt_assert_eq_u64(file_size(path), size);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	p2p_pread_all(fd, got, size, 0, path);
+	close(fd);
+	p2p_check_bytes(got, want, size, what);
+	free(got);
+}
+
+/* @o's file, created empty (or with @o->want, @o->size), in @x. */
+static void ext4_create(const struct ext4 *x, const struct ext4_out *o,
+			bool filled, char *path, size_t len)
+{
+	int fd;
+
+	fd = p2p_ext4_open(&x->fs, o->name, O_WRONLY | O_CREAT | O_TRUNC,
+			   0644);
+	if (filled)
+		igt_assert_eq(write(fd, o->want, o->size), (ssize_t)o->size);
+	igt_assert_eq(fsync(fd), 0);
+	close(fd);
+	p2p_ext4_path(&x->fs, o->name, path, len);
+}
+
+static void test_nvme_to_ext4_file(struct env *e)
+{
+	/* cmb0 reads: the write maps the buffer for ext4's disk anew. */
+	const struct disk *cmb = &e->nvme[CMB];
+	struct dma_buf_p2p_alloc a = {
+		.provider = e->m.vram.id,
+		.size = 4 * MiB,
+		.fd_flags = O_RDWR,	/* inherited by p2pctl */
+	};
+	struct ext4_out out[] = {
+		{ .name = "p2pctl-copy-dst.bin" },
+		{ .name = "p2pctl-copy-mid.bin" },
+		{ .name = "p2pctl-copy-unaligned.bin" },
+		{ .name = "p2pctl-copy-tail.bin" },
+	};
+	struct ext4_out *dst = &out[0], *mid = &out[1], *una = &out[2];
+	struct ext4_out *tail = &out[3];
+	char path[PATH_MAX], src[PATH_MAX], line[PATH_MAX + 256];
+	char reason[256];
+	uint64_t up, part, rest;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
+	uint8_t *bytes;
+	struct ext4 x;
+	int dev;
+
+	ext4_setup(e, &x);
+
+	/* 8 MiB of cmb0 into a new, empty file: it grows to hold them. */
+	dst->size = 16 * MiB;
+	dst->want = p2p_file_dup(cmb->image, 8 * MiB, dst->size);
+	ext4_create(&x, dst, false, path, sizeof(path));
+	run(&r, "copy %s %s --via %s --offset 8M --length 8M --verify --json",
+	    cmb->dev, path, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, 8 * MiB);
+	p2p_json_expect_text(&j, "src.type", "block");
+	expect_ext4(&j, "dst", &x);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	expect_ext4_dir(e, &j, "write", &x, 1, 8 * MiB);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", x.kernel ? 0 : 8 * MiB);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	igt_assert_eq_u64(file_size(path), 8 * MiB);
+
+	/* Its human report. */
+	run(&r, "copy %s %s --via %s --offset 8M --length 8M", cmb->dev, path,
+	    e->m.vram.addr);
+	expect_ok(&r);
+	igt_info("%s", r.out);
+	if (x.kernel)
+		snprintf(line, sizeof(line), "write    buffer -> %s: p2p (%s), "
+			 "1 call, 1 mapping\n", path,
+			 mode_of(e, &e->m.vram, x.pci));
+	else
+		snprintf(line, sizeof(line), "write    buffer -> %s: cpu (%s), "
+			 "1 call\n", path, NO_FIDMABUFRW);
+	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+
+	/* 8 MiB more past its end, through a 4 MiB buffer: two windows. */
+	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
+	igt_assert_fd(dev);
+	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
+	run(&r, "copy %s %s --via-fd %u --offset 16M --length 8M --dst-offset "
+	    "8M --verify --json", cmb->dev, path, a.fd);
+	close(a.fd);
+	close(dev);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, 8 * MiB);
+	p2p_json_expect_u64(&j, "buffer.window", 4 * MiB);
+	p2p_json_expect_u64(&j, "read.calls", 2);
+	expect_ext4_dir(e, &j, "write", &x, 2, 8 * MiB);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	check_ext4_file(path, dst->want, dst->size, "cmb0 copied to ext4");
+
+	/* Into the middle of a longer file: nothing else of it changes. */
+	mid->size = 3 * MiB;
+	mid->want = p2p_xalloc(mid->size);
+	p2p_fill_pattern(mid->want, mid->size, 0xe4e4);
+	ext4_create(&x, mid, true, path, sizeof(path));
+	bytes = p2p_file_dup(cmb->image, 40 * MiB, MiB);
+	memcpy(mid->want + MiB, bytes, MiB);
+	free(bytes);
+	run(&r, "copy %s %s --via %s --offset 40M --length 1M --dst-offset 1M "
+	    "--verify --json", cmb->dev, path, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	expect_ext4_dir(e, &j, "write", &x, 1, MiB);
+	check_ext4_file(path, mid->want, mid->size,
+			"a file written in its middle");
+
+	/* At an offset not a multiple of the disk's blocks: by the CPU. */
+	una->size = 1000 + MiB;
+	una->want = p2p_xalloc(una->size);
+	memset(una->want, 0, 1000);
+	bytes = p2p_file_dup(cmb->image, 4 * MiB, MiB);
+	memcpy(una->want + 1000, bytes, MiB);
+	free(bytes);
+	ext4_create(&x, una, false, path, sizeof(path));
+	run(&r, "copy %s %s --via %s --offset 4M --length 1M --dst-offset 1000 "
+	    "--verify --json", cmb->dev, path, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	p2p_json_expect_text(&j, "write.path", "cpu");
+	if (x.kernel)
+		snprintf(reason, sizeof(reason), "offset 1000 is not a "
+			 "multiple of the logical block size of %s (%u)",
+			 x.name, x.fs.lbs);
+	p2p_json_expect_text(&j, "write.reason", x.kernel ? reason :
+			     NO_FIDMABUFRW);
+	p2p_json_expect_u64(&j, "write.cpu_bytes", MiB);
+	check_ext4_file(path, una->want, una->size,
+			"cmb0 copied to ext4 at byte 1000");
+
+	/*
+	 * ext4 to ext4, tail.bin to a new file: a write whose end is in the
+	 * middle of a block.  FIDMABUFRW writes the whole blocks, the CPU the
+	 * rest; the file ends where tail.bin does.
+	 */
+	tail->want = p2p_ext4_truth_dup(&x.fs, "tail.bin", 0, &tail->size);
+	up = (tail->size + x.fs.lbs - 1) / x.fs.lbs * x.fs.lbs;
+	rest = tail->size % x.fs.lbs;
+	part = tail->size - rest;
+	igt_assert(rest);
+	p2p_ext4_path(&x.fs, "tail.bin", src, sizeof(src));
+	ext4_create(&x, tail, false, path, sizeof(path));
+	run(&r, "copy %s %s --via %s --verify --json", src, path,
+	    e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, tail->size);
+	expect_ext4(&j, "src", &x);
+	expect_ext4(&j, "dst", &x);
+	if (x.kernel) {
+		p2p_json_expect_text(&j, "read.path", "p2p");
+		p2p_json_expect_u64(&j, "read.calls", 1);
+		p2p_json_expect_u64(&j, "read.cpu_bytes", up - tail->size);
+		p2p_json_expect_text(&j, "write.path", "mixed");
+		snprintf(reason, sizeof(reason), "p2p (%s), then cpu (the last "
+			 "%" PRIu64 " bytes, less than a logical block of %s "
+			 "(%u))", mode_of(e, &e->m.vram, x.pci), rest, x.name,
+			 x.fs.lbs);
+		p2p_json_expect_text(&j, "write.reason", reason);
+		p2p_json_expect_u64(&j, "write.calls", 2);
+		p2p_json_expect_u64(&j, "write.cpu_bytes", rest);
+		p2p_json_expect_u64(&j, "cpu_bytes.block_io", up - tail->size);
+		p2p_json_expect_u64(&j, "cpu_bytes.files", rest);
+		igt_info("%" PRIu64 " bytes by FIDMABUFRW, %" PRIu64 " by the "
+			 "CPU\n", part, rest);
+	} else {
+		p2p_json_expect_text(&j, "write.path", "cpu");
+		p2p_json_expect_u64(&j, "cpu_bytes.files", 2 * tail->size);
+	}
+	p2p_json_expect_text(&j, "verify.match", "true");
+	check_ext4_file(path, tail->want, tail->size, "tail.bin copied");
+
+	/* On the disk: each file out of the image, then removed. */
+	ext4_umount(&x);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		uint64_t size;
+
+		bytes = p2p_ext4_image_dup(&x.fs, out[i].name, &size);
+		igt_assert_f(bytes, "no /%s in %s\n", out[i].name,
+			     x.fs.image);
+		igt_assert_eq_u64(size, out[i].size);
+		snprintf(line, sizeof(line), "/%s in the image", out[i].name);
+		p2p_check_bytes(bytes, out[i].want, size, line);
+		free(bytes);
+	}
+	p2p_ext4_mount(&x.fs);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		p2p_ext4_path(&x.fs, out[i].name, path, sizeof(path));
+		igt_assert_eq(unlink(path), 0);
+		free(out[i].want);
+	}
+	ext4_umount(&x);
 }
 
 /*
@@ -1204,9 +1765,10 @@ igt_main
 	igt_subtest("via-gem-vgem")
 		test_via_gem(&e);
 
-	igt_describe("NVMe to a file on 9p through a vgem buffer: the "
-		     "filesystem cannot pin vgem's mapping, p2pctl bounces "
-		     "and the file holds the image's bytes.");
+	igt_describe("NVMe to a file on 9p through a vgem buffer: 9p has no "
+		     "block device, so the CPU writes it; the filesystem "
+		     "cannot pin vgem's mapping, p2pctl bounces and the file "
+		     "holds the image's bytes.");
 	igt_subtest("via-gem-to-9p-file")
 		test_via_gem_to_9p(&e);
 
@@ -1227,16 +1789,39 @@ igt_main
 	igt_subtest("virtio-blk-bounce")
 		test_virtio_blk(&e);
 
-	igt_describe("A tmpfs file to NVMe: read by the CPU (the file reason), "
-		     "written p2p, the CPU bytes are the file's, the image "
-		     "checked.");
+	igt_describe("A tmpfs file to NVMe: read by the CPU (tmpfs has no "
+		     "block device, or the kernel no FIDMABUFRW), written p2p, "
+		     "the CPU bytes are the file's, the image checked.");
 	igt_subtest("file-to-nvme")
 		test_file_to_nvme(&e);
 
 	igt_describe("NVMe to a tmpfs file at an unaligned offset: the file "
-		     "grows and holds the image's bytes, written by the CPU.");
+		     "grows and holds the image's bytes, written by the CPU, "
+		     "which the report says why.");
 	igt_subtest("nvme-to-file")
 		test_nvme_to_file(&e);
+
+	igt_describe("Files on ext4 (NVMe peer0's namespace 2) to NVMe: "
+		     "FIDMABUFRW reads them peer-to-peer into the VRAM buffer "
+		     "with no CPU copy, in one call per window; the text "
+		     "report says so like a block device's; a hole reads as "
+		     "zeros; an unaligned offset goes by the CPU and says why; "
+		     "a file whose end is not aligned is read rounded up, the "
+		     "kernel's zeros past end of file counted as CPU bytes.  "
+		     "Every image checked against the ground truth.");
+	igt_subtest("ext4-file-to-nvme")
+		test_ext4_file_to_nvme(&e);
+
+	igt_describe("NVMe to files on ext4: FIDMABUFRW writes peer-to-peer "
+		     "with no CPU copy, growing a new file window by window "
+		     "and touching only the range of a longer one; an "
+		     "unaligned offset goes by the CPU and says why; a write "
+		     "whose end is not aligned writes the whole blocks with "
+		     "FIDMABUFRW and the rest with the CPU, the file ending "
+		     "exactly where it should.  The files read back out of "
+		     "the filesystem's image.");
+	igt_subtest("nvme-to-ext4-file")
+		test_nvme_to_ext4_file(&e);
 
 	igt_describe("--verify reports the first differing byte and exits 1 "
 		     "when DST reads back wrong (one byte flipped in what it "

@@ -126,10 +126,10 @@ int io_register_dmabuf(struct io_ring_ctx *ctx, void __user *arg,
 	if ((reg.flags & ~IORING_DMABUF_BOUNCE) || reg.path || reg.resv ||
 	    reg.resv2[0] || reg.resv2[1])
 		return -EINVAL;
-	if (!ctx->user_bufs)
-		return -ENXIO;
-	if (reg.buf_index >= ctx->nr_user_bufs)
-		return -EINVAL;
+	/* Before mapping anything; uring_lock keeps the slot empty. */
+	ret = io_buffer_check_slot(ctx, reg.buf_index);
+	if (ret)
+		return ret;
 
 	d = io_dmabuf_get(&reg);
 	if (IS_ERR(d))

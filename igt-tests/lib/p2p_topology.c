@@ -259,7 +259,27 @@ static bool is_nvme_ns(const char *name)
 	       name[end] == '\0';
 }
 
-static bool nvme_ns_by_serial(const char *serial, char *name, size_t len)
+/* The namespace ID of disk @name (/sys/block/<name>/nsid), or 0. */
+static uint32_t nvme_nsid(const char *name)
+{
+	char path[PATH_MAX], buf[32], *end;
+	unsigned long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/nsid", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	v = strtoul(buf, &end, 10);
+	return end != buf && (*end == '\n' || *end == '\0') &&
+	       v <= UINT32_MAX ? v : 0;
+}
+
+bool p2p_nvme_ns_by_serial(const char *serial, uint32_t nsid, char *name,
+			   size_t len)
 {
 	char ctrl[64], path[PATH_MAX];
 	struct dirent *de;
@@ -273,10 +293,7 @@ static bool nvme_ns_by_serial(const char *serial, char *name, size_t len)
 	if (!dir)
 		return false;
 	while (!found && (de = readdir(dir))) {
-		if (!is_nvme_ns(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "/sys/block/%s", de->d_name);
-		if (access(path, F_OK))
+		if (!is_nvme_ns(de->d_name) || nvme_nsid(de->d_name) != nsid)
 			continue;
 		snprintf(name, len, "%s", de->d_name);
 		found = true;
@@ -310,7 +327,7 @@ static bool virtio_disk_by_serial(const char *serial, char *name, size_t len)
 
 bool p2p_block_by_serial(const char *serial, char *name, size_t len)
 {
-	return nvme_ns_by_serial(serial, name, len) ||
+	return p2p_nvme_ns_by_serial(serial, 1, name, len) ||
 	       virtio_disk_by_serial(serial, name, len);
 }
 

@@ -58,14 +58,23 @@ struct p2p_machine {
 void p2p_machine_load(struct p2p_machine *m);
 
 /*
- * The block device with serial @serial: an NVMe namespace (found through
- * /sys/class/nvme/<ctrl>/serial, since NVMe names change between boots) or
- * a virtio disk (/sys/block/vd<x>/serial).  @name gets e.g. "nvme1n1" or
- * "vda"; false when there is none.
+ * The block device with serial @serial: namespace 1 of an NVMe controller
+ * (found through /sys/class/nvme/<ctrl>/serial, since NVMe names change
+ * between boots; peer0 also has a namespace 2, see p2p_ext4.h) or a virtio
+ * disk (/sys/block/vd<x>/serial).  @name gets e.g. "nvme1n1" or "vda";
+ * false when there is none.
  */
 bool p2p_block_by_serial(const char *serial, char *name, size_t len);
 /* The NVMe controller with @serial, e.g. "nvme2"; false when none. */
 bool p2p_nvme_ctrl_by_serial(const char *serial, char *name, size_t len);
+/*
+ * Namespace @nsid of the NVMe controller with @serial, by its
+ * /sys/block/<disk>/nsid: the guest names namespaces in the order its scan
+ * finds them, so "nvme1n1" may well be namespace 2.  @name gets e.g.
+ * "nvme1n2"; false when there is none.
+ */
+bool p2p_nvme_ns_by_serial(const char *serial, uint32_t nsid, char *name,
+			   size_t len);
 
 /* sysfs file of a PCI function, e.g. ("0000:03:00.0", "p2pmem/size"). */
 bool p2p_sysfs_read(const char *addr, const char *attr, char *buf, size_t len);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pctl bench: the I/O of one round, each path the way its users issue
- * it.  The dma-buf paths use the kernel import: BLKDMABUFRW per I/O at
- * queue depth 1, one BLKDMABUFRWBATCH per round above it.  The host-memory
- * paths use O_DIRECT: pread/pwrite at queue depth 1, io_uring above it.
- * Every slot of a round has its own memory, so that the data of the last
- * round can be checked afterwards against the devices read back.
+ * it.  The dma-buf paths use the kernel import, by one of two engines:
+ * ioctl, BLKDMABUFRW per I/O at queue depth 1 (FIDMABUFRW on a regular
+ * file), one BLKDMABUFRWBATCH per round above it; or io_uring, the buffer
+ * registered in a ring (uring-dmabuf.c) and READ_FIXED/WRITE_FIXED at the
+ * queue depth.  The host-memory paths use O_DIRECT: pread/pwrite, or
+ * io_uring (above queue depth 1 unless told).  Every slot of a round has
+ * its own memory, so that the data of the last round can be checked
+ * afterwards against the devices (or the file) read back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,11 +21,6 @@
 
 #include "bench.h"
 
-static bool is_dmabuf_path(enum bench_path p)
-{
-	return p == BENCH_DMABUF || p == BENCH_MIGRATED || p == BENCH_BOUNCE;
-}
-
 /* splitmix64: random offsets from a fixed seed, the same on every path. */
 static uint64_t next_random(uint64_t *state)
 {
@@ -31,6 +29,48 @@ static uint64_t next_random(uint64_t *state)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* The buffer into slot @slot of the ring, for the device of @fd. */
+static int uring_register(struct bench *b, uint32_t slot, int fd,
+			  const char *path)
+{
+	uint32_t flags = b->path == BENCH_BOUNCE ? IORING_DMABUF_BOUNCE : 0;
+	const char *why;
+	int ret;
+
+	ret = uring_dmabuf_register(&b->uring, slot, b->buf_fd, fd, flags,
+				    &b->uring_paths[slot]);
+	if (ret) {
+		why = uring_dmabuf_register_why(-ret);
+		p2pctl_err(BENCH_CMD, -ret,
+			   "register the buffer in io_uring for %s%s%s%s", path,
+			   why ? " (" : "", why ? why : "", why ? ")" : "");
+	}
+	return ret;
+}
+
+/* The io_uring dma-buf engine: SRC's registration in slot 0, DST's in 1. */
+static int uring_setup(struct bench *b)
+{
+	int ret;
+
+	b->uios = calloc(b->slots, sizeof(*b->uios));
+	if (!b->uios) {
+		p2pctl_err(BENCH_CMD, ENOMEM, "I/O list");
+		return -ENOMEM;
+	}
+	ret = uring_dmabuf_init(&b->uring, b->queue_depth, 2);
+	if (ret) {
+		p2pctl_err(BENCH_CMD, -ret,
+			   "io_uring with %u entries and a buffer table",
+			   b->queue_depth);
+		return ret;
+	}
+	ret = uring_register(b, 0, b->dev, b->dev_path);
+	if (!ret && b->dst >= 0)
+		ret = uring_register(b, 1, b->dst, b->dst_path);
+	return ret;
 }
 
 int bench_io_setup(struct bench *b)
@@ -47,7 +87,9 @@ int bench_io_setup(struct bench *b)
 		return -ENOMEM;
 	}
 	b->rng = b->seed;
-	if (is_dmabuf_path(b->path) || b->queue_depth == 1)
+	if (bench_is_dmabuf_path(b->path))
+		return b->engine == BENCH_IO_URING ? uring_setup(b) : 0;
+	if (b->engine != BENCH_IO_URING)
 		return 0;
 	ret = io_uring_queue_init(b->queue_depth, &b->ring, 0);
 	if (ret) {
@@ -63,8 +105,10 @@ void bench_io_teardown(struct bench *b)
 {
 	if (b->ring_ready)
 		io_uring_queue_exit(&b->ring);
+	uring_dmabuf_exit(&b->uring);
 	free(b->offsets);
 	free(b->ios);
+	free(b->uios);
 }
 
 /* The device offsets of this round's slots. */
@@ -103,7 +147,9 @@ static int dmabuf_rw(struct bench *b, int dev, uint32_t slot, bool write)
 		.length = b->block_size,
 	};
 
-	if (drmIoctl(dev, BLKDMABUFRW, &rw))
+	/* A regular file: the same transfer through its filesystem. */
+	if (drmIoctl(dev, b->dev_is_file && dev == b->dev ? FIDMABUFRW :
+			  BLKDMABUFRW, &rw))
 		return -errno;
 	b->maps += rw.maps;
 	b->cpu_bytes += rw.cpu_bytes;
@@ -136,10 +182,39 @@ static int dmabuf_batch(struct bench *b, int dev, bool write)
 	return 0;
 }
 
+/* Every slot's fixed read or write, at most queue_depth in flight. */
+static int dmabuf_uring_pass(struct bench *b, int dev, bool write)
+{
+	uint32_t slot = dev == b->dst ? 1 : 0;
+	uint64_t retries = b->uring.retries;
+	int ret;
+
+	for (uint32_t i = 0; i < b->slots; i++)
+		b->uios[i] = (struct uring_dmabuf_io){
+			.slot = slot,
+			.fd = dev,
+			.write = write,
+			.buf_offset = (uint64_t)i * b->block_size,
+			.file_offset = dev_offset(b, i),
+			.len = (uint32_t)b->block_size,
+		};
+	ret = uring_dmabuf_run(&b->uring, b->uios, b->slots, NULL, NULL);
+	b->retries += b->uring.retries - retries;
+	if (ret)
+		return ret;
+	b->kernel_path = b->uring_paths[slot];
+	/* The block layer's CPU copy of every byte; no count per request. */
+	if (b->kernel_path == BLK_DMABUF_PATH_BOUNCE)
+		b->cpu_bytes += (uint64_t)b->slots * b->block_size;
+	return 0;
+}
+
 static int dmabuf_pass(struct bench *b, int dev, bool write)
 {
 	int ret = 0;
 
+	if (b->engine == BENCH_IO_URING)
+		return dmabuf_uring_pass(b, dev, write);
 	if (b->queue_depth > 1 || b->workload == BENCH_COPY)
 		return dmabuf_batch(b, dev, write);
 	for (uint32_t i = 0; i < b->slots && !ret; i++)
@@ -253,8 +328,8 @@ static int host_pass(struct bench *b, int dev, bool write)
 		if (ret)
 			return ret;
 	}
-	ret = b->queue_depth > 1 ? uring_pass(b, dev, write) :
-				   sync_pass(b, dev, write);
+	ret = b->engine == BENCH_IO_URING ? uring_pass(b, dev, write) :
+					    sync_pass(b, dev, write);
 	if (b->path == BENCH_PREAD_MEMCPY)
 		bench_cpu_access(b, false, true);
 	return ret;
@@ -265,8 +340,8 @@ static int host_pass(struct bench *b, int dev, bool write)
 static int pass(struct bench *b, int dev, bool write)
 {
 	b->pass_base = dev == b->dst ? b->dst_offset : 0;
-	return is_dmabuf_path(b->path) ? dmabuf_pass(b, dev, write) :
-					 host_pass(b, dev, write);
+	return bench_is_dmabuf_path(b->path) ? dmabuf_pass(b, dev, write) :
+					       host_pass(b, dev, write);
 }
 
 int bench_io_round(struct bench *b)
@@ -282,9 +357,19 @@ int bench_io_round(struct bench *b)
 		ret = pass(b, b->dev, b->workload == BENCH_WRITE);
 	}
 	if (ret) {
-		p2pctl_err(BENCH_CMD, -ret, "round %llu of %s on %s",
+		const char *why = NULL;
+
+		if (bench_is_dmabuf_path(b->path) &&
+		    b->engine == BENCH_IO_URING)
+			why = uring_dmabuf_io_why(-ret);
+		else if (bench_is_dmabuf_path(b->path) && b->dev_is_file &&
+			 ret == -EOPNOTSUPP)
+			why = "FIDMABUFRW: the file's filesystem has no block device or no direct I/O for it";
+		p2pctl_err(BENCH_CMD, -ret, "round %llu of %s on %s%s%s%s",
 			   (unsigned long long)b->rounds,
-			   bench_path_names[b->path], b->dev_path);
+			   bench_path_names[b->path], b->dev_path,
+			   why ? " (" : "", why ? why : "",
+			   why ? ")" : "");
 		return ret;
 	}
 	b->rounds++;

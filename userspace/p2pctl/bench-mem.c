@@ -73,14 +73,14 @@ int bench_move(const struct bench *b, uint32_t placement)
 /* The migrated path: the buffer in system memory before any I/O. */
 static int move_to_system(struct bench *b)
 {
-	uint64_t before, after;
+	uint64_t before, after, maps;
 	int ret;
 
-	ret = bench_exporter_copied(b, &before);
+	ret = bench_exporter_stats(b, &before, &maps);
 	if (!ret)
 		ret = bench_move(b, DMA_BUF_P2P_PLACEMENT_SYSTEM);
 	if (!ret)
-		ret = bench_exporter_copied(b, &after);
+		ret = bench_exporter_stats(b, &after, &maps);
 	if (ret) {
 		p2pctl_err(BENCH_CMD, -ret, "move the buffer to system memory");
 		return P2PCTL_EXIT_ERROR;
@@ -198,13 +198,16 @@ int bench_cpu_access(const struct bench *b, bool start, bool write)
 	return drmIoctl(b->buf_fd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
 }
 
-int bench_exporter_copied(const struct bench *b, uint64_t *bytes)
+int bench_exporter_stats(const struct bench *b, uint64_t *copied,
+			 uint64_t *maps)
 {
 	struct dma_buf_p2p_query q;
 	int ret;
 
 	ret = p2pctl_query(b->p2p, b->buf_fd, &q, NULL, 0, NULL, 0);
-	if (!ret)
-		*bytes = q.bytes_copied;
+	if (!ret) {
+		*copied = q.bytes_copied;
+		*maps = q.maps_bus + q.maps_host_bridge + q.maps_system;
+	}
 	return ret;
 }

@@ -37,11 +37,17 @@ const char *const bench_workload_names[BENCH_NR_WORKLOADS] = {
 	[BENCH_MIGRATE] = "migrate",
 };
 
+const char *const bench_engine_names[BENCH_NR_ENGINES] = {
+	[BENCH_IOCTL] = "ioctl",
+	[BENCH_IO_URING] = "io_uring",
+	[BENCH_PSYNC] = "psync",
+};
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: p2pctl bench --workload randread|read|write --path PATH\n"
-		"                    [OPTIONS] DEVICE\n"
+		"                    [--engine ENGINE] [OPTIONS] DEVICE|FILE\n"
 		"       p2pctl bench --workload copy --path PATH [OPTIONS] SRC DST\n"
 		"       p2pctl bench --workload map --provider PCI [OPTIONS] DEVICE\n"
 		"       p2pctl bench --workload migrate --provider PCI [OPTIONS]\n"
@@ -56,8 +62,7 @@ static void usage(FILE *f)
 		"\n"
 		"Paths (--path):\n"
 		"  dmabuf        a dma-buf P2P buffer on --provider, by fd\n"
-		"                (BLKDMABUFRW at queue depth 1, BLKDMABUFRWBATCH above)\n"
-		"  direct        O_DIRECT into host memory (pread/pwrite, io_uring)\n"
+		"  direct        O_DIRECT into host memory\n"
 		"  p2pmem        O_DIRECT into an mmap of the provider's sysfs\n"
 		"                p2pmem/allocate (the upstream page-based P2P)\n"
 		"  pread-memcpy  O_DIRECT into host memory, then memcpy into the\n"
@@ -66,15 +71,33 @@ static void usage(FILE *f)
 		"  bounce        as dmabuf, with BLK_DMABUF_BOUNCE: the block\n"
 		"                layer's CPU copy\n"
 		"\n"
+		"Engines (--engine), what issues the I/O:\n"
+		"  ioctl     dma-buf paths (their default): on a block device\n"
+		"            BLKDMABUFRW per I/O at queue depth 1, one\n"
+		"            BLKDMABUFRWBATCH per round above (and for copy); on a\n"
+		"            regular file FIDMABUFRW, queue depth 1 only\n"
+		"  io_uring  dma-buf paths: the buffer registered in the ring\n"
+		"            (IORING_REGISTER_DMABUF; IORING_DMABUF_BOUNCE for\n"
+		"            bounce), READ_FIXED/WRITE_FIXED at --queue-depth.\n"
+		"            Host-memory paths: READ/WRITE (their default above\n"
+		"            queue depth 1)\n"
+		"  psync     host-memory paths: pread/pwrite (their default at\n"
+		"            queue depth 1)\n"
+		"\n"
 		"Workloads (--workload):\n"
-		"  randread  random blocks of the whole DEVICE\n"
-		"  read      DEVICE's first SIZE bytes, in order\n"
-		"  write     over DEVICE's first SIZE bytes, in order\n"
+		"  randread  random blocks of the whole DEVICE (or FILE)\n"
+		"  read      DEVICE's (FILE's) first SIZE bytes, in order\n"
+		"  write     over DEVICE's (FILE's) first SIZE bytes, in order\n"
 		"  copy      SRC's first SIZE bytes to DST's, through the memory\n"
 		"  map       attach and map a SIZE buffer for DEVICE's PCI function,\n"
 		"            in the BAR and in system memory: time and DMA segments\n"
 		"  migrate   move a SIZE buffer to system memory and back, against\n"
 		"            a memcpy of the same bytes out of and into the BAR\n"
+		"\n"
+		"A FILE is a regular file of a filesystem on a block device (ext4,\n"
+		"xfs), opened with O_DIRECT: the filesystem's direct I/O moves the\n"
+		"data.  It must hold SIZE bytes (write overwrites them in place).\n"
+		"copy and map take block devices.\n"
 		"\n"
 		"Options:\n"
 		"  --provider PCI      the P2PDMA provider of the buffer or p2pmem\n"
@@ -83,6 +106,7 @@ static void usage(FILE *f)
 		"                      and DST may then be one device)\n"
 		"  --block-size S      bytes per I/O (default 4K for randread, else 1M)\n"
 		"  --queue-depth N     I/Os in flight, 1 to %u (default 1)\n"
+		"  --engine ENGINE     ioctl, io_uring or psync (see above)\n"
 		"  --seconds T         how long to repeat rounds (default 3)\n"
 		"  --seed N            of the random offsets and the written pattern\n"
 		"                      (default 1)\n"
@@ -94,14 +118,18 @@ static void usage(FILE *f)
 		"  --json              one JSON object instead of text\n"
 		"\n"
 		"JSON keys: path, workload, device, dst, provider, size, dst_offset,\n"
-		"block_size, queue_depth, seconds, rounds, ios, bytes, iops,\n"
-		"mb_per_s, cpu_us_per_io (machine), self_cpu_us_per_io (p2pctl),\n"
-		"cpu_bytes, cpu_bytes_per_byte, setup_cpu_bytes (the move of\n"
-		"migrated, before the timed rounds), maps, maps_per_io, kernel_path\n"
-		"(native, bounce or null), verified.  map: bar and system, each\n"
-		"segments, bus_segments, mode, reps, us {median, min, max}.  migrate:\n"
-		"to_system_mb_s, to_bar_mb_s, memcpy_from_bar_mb_s,\n"
-		"memcpy_to_bar_mb_s {median, min, max}, reps.\n"
+		"block_size, queue_depth, engine, target (block or file), seconds,\n"
+		"rounds, ios, bytes, iops, mb_per_s, cpu_us_per_io (machine),\n"
+		"self_cpu_us_per_io (p2pctl), cpu_bytes, cpu_bytes_per_byte,\n"
+		"setup_cpu_bytes (the move of migrated, before the timed rounds),\n"
+		"maps, maps_per_io, retries (io_uring requests issued again after\n"
+		"-EAGAIN), kernel_path (native, bounce or null), verified.  With\n"
+		"the io_uring engine maps are the exporter's count of mappings\n"
+		"made, and cpu_bytes on the bounce path every byte moved.\n"
+		"map: bar and system, each segments, bus_segments, mode, reps,\n"
+		"us {median, min, max}.  migrate: to_system_mb_s, to_bar_mb_s,\n"
+		"memcpy_from_bar_mb_s, memcpy_to_bar_mb_s {median, min, max},\n"
+		"reps.\n"
 		"\n"
 		"Exit status: 0 success; 1 the measurement failed or its data was\n"
 		"wrong; 2 bad usage.\n"
@@ -110,6 +138,9 @@ static void usage(FILE *f)
 		"  p2pctl bench --workload randread --path dmabuf --provider 0000:05:00.0 \\\n"
 		"      --queue-depth 32 /dev/nvme2n1\n"
 		"  p2pctl bench --workload read --path direct /dev/nvme2n1\n"
+		"  p2pctl bench --workload randread --path dmabuf --engine io_uring \\\n"
+		"      --provider 0000:05:00.0 --queue-depth 32 --size 32M \\\n"
+		"      /mnt/data/seq.bin\n"
 		"  p2pctl bench --workload map --provider 0000:05:00.0 --size 256M \\\n"
 		"      /dev/nvme2n1\n",
 		BENCH_MAX_SLOTS);
@@ -183,10 +214,42 @@ static int lookup(const char *cmd_opt, const char *arg,
 	return -1;
 }
 
+bool bench_is_dmabuf_path(enum bench_path p)
+{
+	return p == BENCH_DMABUF || p == BENCH_MIGRATED || p == BENCH_BOUNCE;
+}
+
+/* The engine's default for the path, or the one asked for if it fits. */
+static int check_engine(struct bench *b, bool has_engine)
+{
+	bool dmabuf = bench_is_dmabuf_path(b->path);
+
+	if (b->workload >= BENCH_MAP)
+		return -1;
+	if (!has_engine) {
+		b->engine = dmabuf ? BENCH_IOCTL :
+			    b->queue_depth > 1 ? BENCH_IO_URING : BENCH_PSYNC;
+		return -1;
+	}
+	if (dmabuf ? b->engine == BENCH_PSYNC : b->engine == BENCH_IOCTL) {
+		p2pctl_usage_err(BENCH_CMD, "--engine %s is not one of %s's (%s)",
+				 bench_engine_names[b->engine],
+				 bench_path_names[b->path],
+				 dmabuf ? "ioctl, io_uring" : "psync, io_uring");
+		return P2PCTL_EXIT_USAGE;
+	}
+	if (b->engine == BENCH_PSYNC && b->queue_depth > 1) {
+		p2pctl_usage_err(BENCH_CMD,
+				 "--engine psync issues one I/O at a time: --queue-depth 1 or --engine io_uring");
+		return P2PCTL_EXIT_USAGE;
+	}
+	return -1;
+}
+
 enum {
 	OPT_PATH = 0x200, OPT_WORKLOAD, OPT_PROVIDER, OPT_SIZE, OPT_BS,
 	OPT_QD, OPT_SECONDS, OPT_SEED, OPT_ALLOW_WRITE, OPT_NO_VERIFY,
-	OPT_DST_OFFSET,
+	OPT_DST_OFFSET, OPT_ENGINE,
 };
 
 static int parse_options(struct bench *b, int argc, char **argv)
@@ -199,6 +262,7 @@ static int parse_options(struct bench *b, int argc, char **argv)
 		{ "dst-offset", required_argument, NULL, OPT_DST_OFFSET },
 		{ "block-size", required_argument, NULL, OPT_BS },
 		{ "queue-depth", required_argument, NULL, OPT_QD },
+		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "allow-write", no_argument, NULL, OPT_ALLOW_WRITE },
@@ -207,7 +271,7 @@ static int parse_options(struct bench *b, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	bool has_path = false, has_workload = false;
+	bool has_path = false, has_workload = false, has_engine = false;
 	uint64_t v;
 	char *end;
 	int c, i;
@@ -229,6 +293,14 @@ static int parse_options(struct bench *b, int argc, char **argv)
 				return P2PCTL_EXIT_USAGE;
 			b->workload = i;
 			has_workload = true;
+			break;
+		case OPT_ENGINE:
+			i = lookup("engine", optarg, bench_engine_names,
+				   BENCH_NR_ENGINES);
+			if (i < 0)
+				return P2PCTL_EXIT_USAGE;
+			b->engine = i;
+			has_engine = true;
 			break;
 		case OPT_PROVIDER:
 			if (!pci_parse_addr(optarg, &b->provider)) {
@@ -303,8 +375,9 @@ static int parse_options(struct bench *b, int argc, char **argv)
 		return P2PCTL_EXIT_USAGE;
 	}
 	if (b->workload >= BENCH_MAP) {
-		if (has_path) {
-			p2pctl_usage_err(BENCH_CMD, "--path: %s measures buffers, not a path",
+		if (has_path || has_engine) {
+			p2pctl_usage_err(BENCH_CMD, "--%s: %s measures buffers, not a path",
+					 has_path ? "path" : "engine",
 					 bench_workload_names[b->workload]);
 			return P2PCTL_EXIT_USAGE;
 		}
@@ -313,7 +386,7 @@ static int parse_options(struct bench *b, int argc, char **argv)
 				 bench_workload_names[b->workload]);
 		return P2PCTL_EXIT_USAGE;
 	}
-	return -1;
+	return check_engine(b, has_engine);
 }
 
 /* The positional arguments and what the workload needs. */
@@ -370,10 +443,48 @@ static int check_usage(struct bench *b, int argc, char **argv)
 	return -1;
 }
 
-/* A block device opened for O_DIRECT, its size checked: an exit code. */
+/*
+ * A regular file for O_DIRECT: its filesystem does direct I/O (tmpfs and
+ * 9p do not) and it holds the region.  Offsets and lengths are multiples
+ * of 4K, which suits every logical block size there is.  An exit code.
+ */
+static int open_file(struct bench *b, const char *path, bool write, int *fd,
+		     uint64_t *bytes)
+{
+	struct stat st;
+
+	*fd = open(path, (write ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	if (*fd < 0) {
+		p2pctl_err(BENCH_CMD, errno, "open %s with O_DIRECT%s%s", path,
+			   write ? " for writing" : "",
+			   errno == EINVAL ?
+			   " (its filesystem has no direct I/O)" : "");
+		return P2PCTL_EXIT_ERROR;
+	}
+	if (fstat(*fd, &st)) {
+		p2pctl_err(BENCH_CMD, errno, "size of %s", path);
+		return P2PCTL_EXIT_ERROR;
+	}
+	*bytes = st.st_size;
+	if (*bytes < b->size) {
+		p2pctl_err(BENCH_CMD, ERANGE,
+			   "%s has %llu bytes, --size is %llu (make it longer first: fallocate, dd)",
+			   path, (unsigned long long)*bytes,
+			   (unsigned long long)b->size);
+		return P2PCTL_EXIT_ERROR;
+	}
+	b->dev_is_file = true;
+	return 0;
+}
+
+/*
+ * A block device (or for randread, read and write a regular file) opened
+ * for O_DIRECT, its size checked: an exit code.
+ */
 static int open_device(struct bench *b, const char *path, bool write, int *fd,
 		       uint64_t *bytes, uint64_t offset)
 {
+	bool file_ok = fd == &b->dev && b->workload <= BENCH_WRITE;
 	struct stat st;
 	int lbs;
 
@@ -382,8 +493,12 @@ static int open_device(struct bench *b, const char *path, bool write, int *fd,
 		p2pctl_err(BENCH_CMD, errno, "open %s", path);
 		return P2PCTL_EXIT_ERROR;
 	}
+	if (S_ISREG(st.st_mode) && file_ok)
+		return open_file(b, path, write, fd, bytes);
 	if (!S_ISBLK(st.st_mode)) {
-		p2pctl_err(BENCH_CMD, ENOTBLK, "%s", path);
+		p2pctl_err(BENCH_CMD, ENOTBLK, "%s%s", path,
+			   S_ISREG(st.st_mode) ?
+			   " (copy and map take block devices)" : "");
 		return P2PCTL_EXIT_ERROR;
 	}
 	*fd = open(path, (write ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
@@ -470,6 +585,14 @@ static void json_head(const struct bench *b)
 	printf(", \"size\": %llu, ", (unsigned long long)b->size);
 }
 
+/* Not the one the path has always used: say which. */
+static bool engine_named(const struct bench *b)
+{
+	return bench_is_dmabuf_path(b->path) ? b->engine != BENCH_IOCTL :
+	       b->engine != (b->queue_depth > 1 ? BENCH_IO_URING :
+						  BENCH_PSYNC);
+}
+
 static void report_io(const struct bench *b)
 {
 	double ios = b->ios_done, cpu = b->cpu_busy, self = b->cpu_self;
@@ -478,20 +601,22 @@ static void report_io(const struct bench *b)
 
 	if (b->json) {
 		json_head(b);
-		printf("\"dst_offset\": %llu, \"block_size\": %llu, \"queue_depth\": %u, \"seconds\": %.3f, \"rounds\": %llu, \"ios\": %llu, \"bytes\": %llu, ",
+		printf("\"dst_offset\": %llu, \"block_size\": %llu, \"queue_depth\": %u, \"engine\": \"%s\", \"target\": \"%s\", \"seconds\": %.3f, \"rounds\": %llu, \"ios\": %llu, \"bytes\": %llu, ",
 		       (unsigned long long)b->dst_offset,
 		       (unsigned long long)b->block_size, b->queue_depth,
-		       b->wall, (unsigned long long)b->rounds,
+		       bench_engine_names[b->engine],
+		       b->dev_is_file ? "file" : "block", b->wall, (unsigned long long)b->rounds,
 		       (unsigned long long)b->ios_done,
 		       (unsigned long long)b->bytes);
 		printf("\"iops\": %.1f, \"mb_per_s\": %.2f, \"cpu_us_per_io\": %.2f, \"self_cpu_us_per_io\": %.2f, ",
 		       ios / b->wall, b->bytes / b->wall / 1e6,
 		       cpu / ios * 1e6, self / ios * 1e6);
-		printf("\"cpu_bytes\": %llu, \"cpu_bytes_per_byte\": %.4f, \"setup_cpu_bytes\": %llu, \"maps\": %llu, \"maps_per_io\": %.6f, \"kernel_path\": ",
+		printf("\"cpu_bytes\": %llu, \"cpu_bytes_per_byte\": %.4f, \"setup_cpu_bytes\": %llu, \"maps\": %llu, \"maps_per_io\": %.6f, \"retries\": %llu, \"kernel_path\": ",
 		       (unsigned long long)b->cpu_bytes,
 		       (double)b->cpu_bytes / b->bytes,
 		       (unsigned long long)b->setup_cpu_bytes,
-		       (unsigned long long)b->maps, b->maps / ios);
+		       (unsigned long long)b->maps, b->maps / ios,
+		       (unsigned long long)b->retries);
 		if (kpath)
 			p2pctl_json_str(kpath);
 		else
@@ -499,9 +624,11 @@ static void report_io(const struct bench *b)
 		printf(", \"verified\": %s}\n", b->verified ? "true" : "false");
 		return;
 	}
-	printf("%s %s %s QD%u on %s%s%s: %llu I/Os in %.2f s\n",
+	printf("%s %s %s QD%u%s%s on %s%s%s: %llu I/Os in %.2f s\n",
 	       bench_path_names[b->path], bench_workload_names[b->workload],
 	       p2pctl_fmt_size(b->block_size, bs, sizeof(bs)), b->queue_depth,
+	       engine_named(b) ? " via " : "",
+	       engine_named(b) ? bench_engine_names[b->engine] : "",
 	       b->dev_path, b->dst_path ? " -> " : "",
 	       b->dst_path ? b->dst_path : "",
 	       (unsigned long long)b->ios_done, b->wall);
@@ -517,6 +644,9 @@ static void report_io(const struct bench *b)
 	printf("\n  device mappings made: %llu%s%s\n",
 	       (unsigned long long)b->maps, kpath ? "; kernel path " : "",
 	       kpath ? kpath : "");
+	if (b->retries)
+		printf("  io_uring requests issued again after EAGAIN: %llu\n",
+		       (unsigned long long)b->retries);
 	printf("  data of the last round: %s\n", b->no_verify ? "not checked" :
 	       b->verified ? "verified" : "WRONG");
 }
@@ -526,7 +656,7 @@ static void report_io(const struct bench *b)
 static int run_io(struct bench *b)
 {
 	struct bench_cpu c0, c1;
-	uint64_t copied0 = 0, copied1 = 0;
+	uint64_t copied0 = 0, copied1 = 0, maps0 = 0, maps1 = 0;
 	double t0;
 	int ret;
 
@@ -537,8 +667,9 @@ static int run_io(struct bench *b)
 	if (ret)
 		return P2PCTL_EXIT_ERROR;
 	b->rounds = b->ios_done = b->bytes = b->cpu_bytes = b->maps = 0;
+	b->retries = 0;
 
-	ret = b->buf_fd >= 0 ? bench_exporter_copied(b, &copied0) : 0;
+	ret = b->buf_fd >= 0 ? bench_exporter_stats(b, &copied0, &maps0) : 0;
 	if (ret) {
 		p2pctl_err(BENCH_CMD, -ret, "query the buffer");
 		return P2PCTL_EXIT_ERROR;
@@ -552,13 +683,16 @@ static int run_io(struct bench *b)
 	} while (bench_now() - t0 < b->seconds);
 	b->wall = bench_now() - t0;
 	bench_cpu_sample(&c1);
-	ret = b->buf_fd >= 0 ? bench_exporter_copied(b, &copied1) : 0;
+	ret = b->buf_fd >= 0 ? bench_exporter_stats(b, &copied1, &maps1) : 0;
 	if (ret) {
 		p2pctl_err(BENCH_CMD, -ret, "query the buffer");
 		return P2PCTL_EXIT_ERROR;
 	}
 	/* The exporter's copies while the rounds ran count too. */
 	b->cpu_bytes += copied1 - copied0;
+	/* io_uring says nothing of mappings: the exporter does. */
+	if (bench_is_dmabuf_path(b->path) && b->engine == BENCH_IO_URING)
+		b->maps = maps1 - maps0;
 	b->cpu_busy = bench_cpu_busy(&c0, &c1);
 	b->cpu_self = c1.self - c0.self;
 
@@ -623,6 +757,13 @@ int p2pctl_bench(int argc, char **argv)
 	if (!ret && b.dst_path && same_range(&b)) {
 		p2pctl_usage_err(BENCH_CMD,
 				 "SRC and DST are one device and their regions overlap: give --dst-offset");
+		ret = P2PCTL_EXIT_USAGE;
+	}
+	if (!ret && b.dev_is_file && bench_is_dmabuf_path(b.path) &&
+	    b.engine == BENCH_IOCTL && b.queue_depth > 1) {
+		p2pctl_usage_err(BENCH_CMD,
+				 "FIDMABUFRW moves one range at a time: --queue-depth %u on a regular file needs --engine io_uring",
+				 b.queue_depth);
 		ret = P2PCTL_EXIT_USAGE;
 	}
 	if (ret)

@@ -2,8 +2,9 @@
 /*
  * p2pctl bench: what its files share.  bench.c parses the command line,
  * runs one measurement and reports it; bench-mem.c sets up the memory each
- * path moves data into; bench-io.c issues the I/O; bench-buffer.c measures
- * the buffers themselves (mapping, migration).
+ * path moves data into; bench-io.c issues the I/O (the io_uring dma-buf
+ * engine through uring-dmabuf.c); bench-buffer.c measures the buffers
+ * themselves (mapping, migration).
  */
 #ifndef P2PCTL_BENCH_H
 #define P2PCTL_BENCH_H
@@ -16,6 +17,7 @@
 
 #include "p2pctl.h"
 #include "pci.h"
+#include "uring-dmabuf.h"
 
 #define BENCH_CMD		"bench"
 /* Most I/Os per round: each has its own slot of the memory. */
@@ -23,7 +25,7 @@
 
 /* How the data gets between the device and the memory. */
 enum bench_path {
-	BENCH_DMABUF,		/* (a) BLKDMABUFRW* into a P2P buffer */
+	BENCH_DMABUF,		/* (a) a P2P buffer by fd (enum bench_engine) */
 	BENCH_DIRECT,		/* (b) O_DIRECT into host memory */
 	BENCH_P2PMEM,		/* (c) O_DIRECT into sysfs p2pmem/allocate */
 	BENCH_PREAD_MEMCPY,	/* (d) O_DIRECT into host memory + memcpy */
@@ -42,8 +44,18 @@ enum bench_workload {
 	BENCH_NR_WORKLOADS,
 };
 
+/* What issues the I/O of a path. */
+enum bench_engine {
+	BENCH_IOCTL,		/* dma-buf: BLKDMABUFRW*, FIDMABUFRW */
+	BENCH_IO_URING,		/* dma-buf: registered, READ/WRITE_FIXED;
+				 * host memory: READ/WRITE */
+	BENCH_PSYNC,		/* host memory: pread/pwrite */
+	BENCH_NR_ENGINES,
+};
+
 extern const char *const bench_path_names[BENCH_NR_PATHS];
 extern const char *const bench_workload_names[BENCH_NR_WORKLOADS];
+extern const char *const bench_engine_names[BENCH_NR_ENGINES];
 
 /*
  * CPU time, in seconds: of the whole machine, all of it not idle (the
@@ -61,6 +73,7 @@ struct bench {
 	/* The command line. */
 	enum bench_path path;
 	enum bench_workload workload;
+	enum bench_engine engine;
 	const char *dev_path, *dst_path;
 	struct pci_func provider;
 	bool has_provider;
@@ -72,8 +85,9 @@ struct bench {
 	uint64_t seed;
 	bool allow_write, no_verify, json;
 
-	/* Devices: SRC (the device) and, for copy, DST. */
+	/* Devices: SRC (the device, or a regular file) and, for copy, DST. */
 	int dev, dst;
+	bool dev_is_file;	/* FIDMABUFRW, not BLKDMABUFRW */
 	uint64_t dev_bytes, dst_bytes;
 	struct pci_func dev_pci;
 	bool has_dev_pci;
@@ -92,8 +106,12 @@ struct bench {
 	uint64_t *offsets;	/* device offset of each slot this round */
 	struct blk_dmabuf_io *ios;
 	uint64_t pass_base;	/* dst_offset while writing DST, else 0 */
-	struct io_uring ring;
+	struct io_uring ring;	/* the host-memory paths' */
 	bool ring_ready;
+	struct uring_dmabuf uring;	/* the dma-buf paths': SRC in slot 0,
+					 * DST in slot 1 */
+	struct uring_dmabuf_io *uios;
+	uint32_t uring_paths[2];	/* BLK_DMABUF_PATH_* of each slot */
 	uint64_t rng;
 
 	/* Results of the timed rounds. */
@@ -101,6 +119,7 @@ struct bench {
 	uint64_t cpu_bytes;	/* copied by the CPU: kernel and p2pctl */
 	uint64_t maps;		/* device mappings the kernel made */
 	uint32_t kernel_path;	/* BLK_DMABUF_PATH_* of the last call */
+	uint64_t retries;	/* io_uring requests issued again (-EAGAIN) */
 	double wall;
 	double cpu_busy, cpu_self;	/* seconds, over the timed rounds */
 	bool verified;
@@ -112,6 +131,8 @@ struct bench_stat {
 };
 
 /* bench.c */
+/* dmabuf, migrated and bounce: a dma-buf the kernel moves data into. */
+bool bench_is_dmabuf_path(enum bench_path p);
 double bench_now(void);
 void bench_cpu_sample(struct bench_cpu *c);
 /* The machine's busy CPU seconds between two samples. */
@@ -130,8 +151,12 @@ uint8_t *bench_slot_data(const struct bench *b, uint32_t slot);
 int bench_cpu_access(const struct bench *b, bool start, bool write);
 /* DMA_BUF_P2P_IOC_MIGRATE of the dma-buf: 0 or -errno. */
 int bench_move(const struct bench *b, uint32_t placement);
-/* The exporter's count of bytes its CPU copies moved: 0 or -errno. */
-int bench_exporter_copied(const struct bench *b, uint64_t *bytes);
+/*
+ * The exporter's counts: bytes its CPU copies moved, and mappings it made
+ * (of the BAR and of system memory, for every device): 0 or -errno.
+ */
+int bench_exporter_stats(const struct bench *b, uint64_t *copied,
+			 uint64_t *maps);
 
 /* bench-io.c: 0, or -errno after saying why. */
 int bench_io_setup(struct bench *b);

@@ -38,8 +38,8 @@ static uint32_t reach(int dev, const struct p2p_provider *provider,
  * --via: the provider's free bytes, to fit the buffer in; an unknown
  * address is left to ALLOC, whose errno says why.  Default: the first
  * published provider with room for @want that every block device with a
- * PCI function reaches, below a common switch before through the host
- * bridge.
+ * PCI function reaches (the endpoints', or their filesystems'), below a
+ * common switch before through the host bridge.
  */
 static int choose_provider(struct copy *c, uint64_t *want)
 {
@@ -75,7 +75,8 @@ static int choose_provider(struct copy *c, uint64_t *want)
 		if (!prov[i].published || prov[i].available < *want)
 			continue;
 		for (int e = 0; e < 2 && rank; e++) {
-			if (!ends[e]->block || !ends[e]->has_pci)
+			/* A file's: its filesystem's block device. */
+			if (!ends[e]->has_pci)
 				continue;
 			switch (reach(c->buf.dev, &prov[i], ends[e])) {
 			case DMA_BUF_P2P_PATH_BUS:
@@ -97,9 +98,9 @@ static int choose_provider(struct copy *c, uint64_t *want)
 			   "is reachable peer-to-peer by %s%s%s (see 'p2pctl "
 			   "list'); name the buffer with --via, --via-fd or "
 			   "--via-gem", p2pctl_fmt_size(*want, sz, sizeof(sz)),
-			   c->src.block ? c->src.name : "",
-			   c->src.block && c->dst.block ? " and " : "",
-			   c->dst.block ? c->dst.name : "");
+			   c->src.has_pci ? endpoint_dev(&c->src) : "",
+			   c->src.has_pci && c->dst.has_pci ? " and " : "",
+			   c->dst.has_pci ? endpoint_dev(&c->dst) : "");
 		return -ENODEV;
 	}
 	c->buf.provider = prov[best].pci;
@@ -220,7 +221,10 @@ int copy_buffer_get(struct copy *c)
 	return 0;
 }
 
-/* Files need the CPU's view of the buffer. */
+/*
+ * Files need the CPU's view of the buffer: for the filesystems FIDMABUFRW
+ * cannot do, and for the end of a write that is less than a block.
+ */
 int copy_buffer_map(struct copy *c)
 {
 	void *p;

@@ -2,7 +2,8 @@
 /*
  * p2pctl copy: SRC and DST, opened and checked (block device or regular
  * file, sizes, logical block alignment, ranges inside and apart) before any
- * I/O, so that what fails here has touched nothing.
+ * I/O, so that what fails here has touched nothing; for a regular file, its
+ * filesystem and the block device under it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,56 +13,180 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
 #include <linux/fs.h>
+#include <linux/magic.h>
 
 #include "copy.h"
 
+/* What sysfs says of a block device. */
+struct sysfs_block {
+	char name[64];			/* "nvme1n1", "nvme1n1p2" */
+	dev_t disk;			/* the whole disk */
+	uint64_t start;			/* bytes, where it starts on the disk */
+	uint32_t lbs;			/* the disk's; 0 when not said */
+	bool has_pci;
+	struct pci_func pci;		/* the function that does its DMA */
+};
+
 /*
- * From sysfs: the disk a block device is on (itself, or a partition's
- * disk) and where it starts there, its name, and the PCI function that
- * does its DMA (the last PCI address in its device path).
+ * From sysfs: the disk block device @dev is on (itself, or a partition's
+ * disk) and where it starts there, its name, the disk's logical block size
+ * and the PCI function that does its DMA (the last PCI address in its
+ * device path).  False when sysfs has no such block device.
  */
-static void block_sysfs(struct endpoint *e)
+static bool block_sysfs(dev_t dev, struct sysfs_block *b)
 {
-	char path[PATH_MAX + 16], real[PATH_MAX], line[64], *tok, *save;
+	char path[PATH_MAX + 32], real[PATH_MAX], line[64], *tok, *save;
 	char *slash;
 	unsigned int maj, min;
 	struct pci_func pci;
 
-	e->disk = e->st.st_rdev;
-	e->disk_start = 0;
-	snprintf(e->name, sizeof(e->name), "%s", e->path);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u",
-		 major(e->st.st_rdev), minor(e->st.st_rdev));
+	memset(b, 0, sizeof(*b));
+	b->disk = dev;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(dev),
+		 minor(dev));
 	if (!realpath(path, real))
-		return;
+		return false;
 	slash = strrchr(real, '/');
-	snprintf(e->name, sizeof(e->name), "%s", slash + 1);
+	snprintf(b->name, sizeof(b->name), "%s", slash + 1);
 
 	snprintf(path, sizeof(path), "%s/partition", real);
 	if (!access(path, F_OK)) {
 		snprintf(path, sizeof(path), "%s/start", real);
 		if (copy_read_line(path, line, sizeof(line)))
-			e->disk_start = strtoull(line, NULL, 10) * 512;
+			b->start = strtoull(line, NULL, 10) * 512;
 		*slash = '\0';
 		snprintf(path, sizeof(path), "%s/dev", real);
 		if (copy_read_line(path, line, sizeof(line)) &&
 		    sscanf(line, "%u:%u", &maj, &min) == 2)
-			e->disk = makedev(maj, min);
+			b->disk = makedev(maj, min);
 	}
+	/* Partitions have no queue of their own: the disk's. */
+	snprintf(path, sizeof(path), "%s/queue/logical_block_size", real);
+	if (copy_read_line(path, line, sizeof(line)))
+		b->lbs = (uint32_t)strtoul(line, NULL, 10);
 
 	for (tok = strtok_r(real, "/", &save); tok;
 	     tok = strtok_r(NULL, "/", &save)) {
 		if (pci_parse_addr(tok, &pci)) {
-			e->pci = pci;
-			e->has_pci = true;
+			b->pci = pci;
+			b->has_pci = true;
 		}
 	}
+	return true;
+}
+
+/*
+ * The mount @fd is on, from the mount table (its id in the fd's fdinfo):
+ * its filesystem's type ("ext4", "tmpfs", "9p", "nfs4") and the device
+ * number of its superblock, which is what the kernel does direct I/O to.
+ * Better than the file's st_dev (overlay's files have their layer's) and
+ * f_type (9p's is the host filesystem's).  False when /proc cannot say.
+ */
+static bool fd_mount(int fd, char *type, size_t len, dev_t *dev)
+{
+	unsigned int maj, min;
+	char path[64], *line = NULL, *sep, name[32];
+	int id = -1, mid;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (id < 0 && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "mnt_id: %d", &mid) == 1)
+			id = mid;
+	fclose(f);
+
+	f = id < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
+	/* "36 25 98:0 /root /mnt rw,noatime shared:1 - ext4 /dev/sda1 rw" */
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%d %*d %u:%u", &mid, &maj, &min) != 3 ||
+		    mid != id)
+			continue;
+		sep = strstr(line, " - ");
+		if (sep && sscanf(sep + 3, "%31s", name) == 1) {
+			snprintf(type, len, "%s", name);
+			*dev = makedev(maj, min);
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	return found;
+}
+
+/* statfs(2) f_type of common filesystems, for when /proc cannot say. */
+static const struct {
+	unsigned long magic;
+	const char *name;
+} fs_types[] = {
+	{ EXT4_SUPER_MAGIC, "ext4" },	/* ext2 and ext3 too */
+	{ XFS_SUPER_MAGIC, "xfs" },
+	{ BTRFS_SUPER_MAGIC, "btrfs" },
+	{ F2FS_SUPER_MAGIC, "f2fs" },
+	{ TMPFS_MAGIC, "tmpfs" },
+	{ RAMFS_MAGIC, "ramfs" },
+	{ V9FS_MAGIC, "9p" },
+	{ OVERLAYFS_SUPER_MAGIC, "overlay" },
+	{ NFS_SUPER_MAGIC, "nfs" },
+	{ SMB2_SUPER_MAGIC, "smb3" },
+	{ CIFS_SUPER_MAGIC, "cifs" },
+	{ FUSE_SUPER_MAGIC, "fuse" },
+	{ SQUASHFS_MAGIC, "squashfs" },
+	{ EROFS_SUPER_MAGIC_V1, "erofs" },
+};
+
+static const char *fs_type_of(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs))
+		return "the filesystem";
+	for (size_t i = 0; i < sizeof(fs_types) / sizeof(fs_types[0]); i++)
+		if ((unsigned long)sfs.f_type == fs_types[i].magic)
+			return fs_types[i].name;
+	return "the filesystem";
+}
+
+/*
+ * A regular file's filesystem, and the block device its direct I/O goes
+ * to: filesystems on one block device (ext4, xfs) have its number; the
+ * others (tmpfs, 9p, NFS, overlay, btrfs) an anonymous one that sysfs does
+ * not know.
+ */
+static void file_fs(struct endpoint *e)
+{
+	dev_t dev = e->st.st_dev;
+	struct sysfs_block b;
+
+	if (!fd_mount(e->fd, e->fs_type, sizeof(e->fs_type), &dev))
+		snprintf(e->fs_type, sizeof(e->fs_type), "%s",
+			 fs_type_of(e->fd));
+	/*
+	 * Offsets and lengths a multiple of a page suit every logical block
+	 * size there is: what FIDMABUFRW gets when sysfs does not say.
+	 */
+	e->fs_lbs = PAGE;
+	if (!major(dev) || !block_sysfs(dev, &b))
+		return;
+	snprintf(e->fs_dev, sizeof(e->fs_dev), "%s", b.name);
+	if (b.lbs)
+		e->fs_lbs = b.lbs;
+	e->has_pci = b.has_pci;
+	e->pci = b.pci;
 }
 
 int copy_endpoint_open(struct endpoint *e, bool write)
 {
+	struct sysfs_block b;
 	int lbs, err;
 
 	e->fd = open(e->path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
@@ -80,6 +205,7 @@ int copy_endpoint_open(struct endpoint *e, bool write)
 		e->size = e->st.st_size;
 		e->lbs = 1;
 		snprintf(e->name, sizeof(e->name), "%s", e->path);
+		file_fs(e);
 		return 0;
 	}
 	if (!S_ISBLK(e->st.st_mode)) {
@@ -95,7 +221,15 @@ int copy_endpoint_open(struct endpoint *e, bool write)
 		return -err;
 	}
 	e->lbs = (uint32_t)lbs;
-	block_sysfs(e);
+	e->disk = e->st.st_rdev;
+	snprintf(e->name, sizeof(e->name), "%s", e->path);
+	if (block_sysfs(e->st.st_rdev, &b)) {
+		e->disk = b.disk;
+		e->disk_start = b.start;
+		snprintf(e->name, sizeof(e->name), "%s", b.name);
+		e->has_pci = b.has_pci;
+		e->pci = b.pci;
+	}
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pctl copy: moving the data, one buffer window at a time: block devices
- * through BLKDMABUFRWBATCH (the kernel reads into and writes out of the
- * dma-buf), files through the buffer's mmap; and which path each direction
- * took, and why.
+ * through BLKDMABUFRWBATCH and regular files through FIDMABUFRW (the kernel
+ * reads into and writes out of the dma-buf), files the kernel cannot do
+ * that for through the buffer's mmap; and which path each direction took,
+ * and why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,16 +48,17 @@ find_attachment(const struct copy *c, const struct dma_buf_p2p_query *q,
 }
 
 /*
- * What a block I/O call did with the buffer.  For p2pctl's buffers the
- * exporter says where the buffer is and how the device is attached; other
- * exporters say nothing.
+ * What a block I/O call (BLKDMABUFRWBATCH, or FIDMABUFRW on a file) did
+ * with the buffer.  For p2pctl's buffers the exporter says where the
+ * buffer is and how the block device under @e is attached; other exporters
+ * say nothing.
  */
 static void note_block_path(struct copy *c, const struct endpoint *e,
 			    uint32_t kpath, struct direction *d)
 {
 	const struct dma_buf_p2p_attach_info *att = NULL, *other = NULL;
 	struct dma_buf_p2p_query q = { 0 };
-	char reason[128];
+	char reason[REASON_LEN];
 	uint32_t n;
 
 	if (c->buf.ours && !copy_buffer_query(c, &q)) {
@@ -76,10 +78,10 @@ static void note_block_path(struct copy *c, const struct endpoint *e,
 	if (kpath == BLK_DMABUF_PATH_BOUNCE) {
 		if (att)
 			snprintf(reason, sizeof(reason), "bounce: the buffer "
-				 "could not be mapped for %s", e->name);
+				 "could not be mapped for %s", endpoint_dev(e));
 		else
 			snprintf(reason, sizeof(reason), "bounce: %s's driver "
-				 "does no dma-buf DMA", e->name);
+				 "does no dma-buf DMA", endpoint_dev(e));
 		note_path(d, "bounce", reason);
 		return;
 	}
@@ -222,19 +224,36 @@ static ssize_t file_rw(struct copy *c, const struct endpoint *e, bool write,
 	return r;
 }
 
-/* One window between the buffer and a regular file, by the CPU. */
-static int file_io(struct copy *c, const struct endpoint *e, bool write,
-		   uint64_t pos, uint64_t len, uint64_t *good)
+static void file_fail(struct copy *c, const struct endpoint *e, bool write,
+		      int err, uint64_t at)
+{
+	p2pctl_progress_finish(&c->progress);
+	if (write)
+		p2pctl_err(CMD, err, "buffer -> %s %s at byte %llu", e->role,
+			   e->path, (unsigned long long)at);
+	else
+		p2pctl_err(CMD, err, "%s %s -> buffer at byte %llu", e->role,
+			   e->path, (unsigned long long)at);
+}
+
+/*
+ * Bytes [@from, @len) of a window between the buffer and a regular file,
+ * by the CPU, for @reason.  @good gets the bytes from the window's start
+ * known to have moved.
+ */
+static int file_cpu(struct copy *c, const struct endpoint *e, bool write,
+		    uint64_t pos, uint64_t from, uint64_t len,
+		    const char *reason, uint64_t *good)
 {
 	struct direction *d = write ? &c->wr : &c->rd;
 	/* The CPU reads the buffer to write the file, and the other way. */
 	struct dma_buf_sync sync = {
 		.flags = write ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_WRITE,
 	};
-	uint64_t off = 0;
+	uint64_t off = from;
 	int err = 0;
 
-	*good = 0;
+	*good = from;
 	sync.flags |= DMA_BUF_SYNC_START;
 	if (drmIoctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync)) {
 		err = errno;
@@ -268,26 +287,152 @@ static int file_io(struct copy *c, const struct endpoint *e, bool write,
 	drmIoctl(c->buf.fd, DMA_BUF_IOCTL_SYNC, &sync);
 
 	d->calls++;
-	d->cpu_bytes += off;
-	c->file_cpu += off;
-	note_path(d, "cpu", FILE_REASON);
+	d->cpu_bytes += off - from;
+	c->file_cpu += off - from;
+	note_path(d, "cpu", reason);
 	*good = off;
 	if (err) {
-		p2pctl_progress_finish(&c->progress);
-		if (write)
-			p2pctl_err(CMD, err, "buffer -> %s %s at byte %llu",
-				   e->role, e->path,
-				   (unsigned long long)(e->offset + pos + off));
-		else
-			p2pctl_err(CMD, err, "%s %s -> buffer at byte %llu",
-				   e->role, e->path,
-				   (unsigned long long)(e->offset + pos + off));
+		file_fail(c, e, write, err, e->offset + pos + off);
 		return -err;
 	}
 	return 0;
 }
 
-static int endpoint_io(struct copy *c, const struct endpoint *e, bool write,
+/*
+ * Whether FIDMABUFRW's @err means the file cannot go that way (then
+ * @e->cpu_reason says why) rather than that the copy failed.
+ */
+static bool file_kernel_refused(struct endpoint *e, int err)
+{
+	switch (err) {
+	case ENOTTY:
+		snprintf(e->cpu_reason, sizeof(e->cpu_reason),
+			 "this kernel has no FIDMABUFRW");
+		return true;
+	case EOPNOTSUPP:
+		/* Or it would serve this file through the page cache. */
+		if (e->fs_dev[0])
+			snprintf(e->cpu_reason, sizeof(e->cpu_reason),
+				 "%s on %s does no direct I/O for this file",
+				 e->fs_type, e->fs_dev);
+		else
+			snprintf(e->cpu_reason, sizeof(e->cpu_reason),
+				 "%s has no block device", e->fs_type);
+		return true;
+	case EINVAL:
+		/*
+		 * The rest was checked here: offsets and length are not
+		 * multiples of what the kernel takes as the logical block
+		 * size (sysfs did not say, or said otherwise).
+		 */
+		snprintf(e->cpu_reason, sizeof(e->cpu_reason),
+			 "FIDMABUFRW found the range unaligned for %s (EINVAL)",
+			 e->fs_dev[0] ? e->fs_dev : e->fs_type);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * One window between the buffer and a regular file: the filesystem's own
+ * direct I/O with FIDMABUFRW, on the same path as a block device's, as
+ * long as the kernel takes it; else the CPU through the buffer's mapping.
+ *
+ * The file offset and length must be multiples of the logical block size
+ * of the filesystem's block device.  A read whose end is not reads the
+ * length rounded up, which the buffer has room for in all but an exact-fit
+ * --via-fd buffer: FIDMABUFRW reads the file's bytes up to the end of that
+ * block, zeros past end of file (so a file whose size is not a multiple
+ * reads in one call), and the window uses what it asked for.  A write
+ * whose end is not aligned writes the aligned part with FIDMABUFRW and the
+ * rest, less than a block, with the CPU.  Writing the length rounded up
+ * and truncating the file back instead would destroy the bytes a longer
+ * file holds past the range, and leave the block's garbage in the file
+ * when anything fails before the truncate: the split never touches a byte
+ * outside the range.
+ */
+static int file_io(struct copy *c, struct endpoint *e, bool write,
+		   uint64_t pos, uint64_t len, uint64_t *good)
+{
+	struct direction *d = write ? &c->wr : &c->rd;
+	uint64_t at = e->offset + pos, lbs = e->fs_lbs, up, n;
+	char reason[REASON_LEN];
+	int err;
+
+	*good = 0;
+	/* Where sysfs did not say, the kernel's EINVAL will. */
+	if (!e->cpu_only && e->fs_dev[0] && at % lbs) {
+		e->cpu_only = true;
+		snprintf(e->cpu_reason, sizeof(e->cpu_reason), "offset %llu is "
+			 "not a multiple of the logical block size of %s (%u)",
+			 (unsigned long long)at, e->fs_dev, e->fs_lbs);
+	}
+	if (e->cpu_only)
+		return file_cpu(c, e, write, pos, 0, len, e->cpu_reason, good);
+
+	up = (len + lbs - 1) / lbs * lbs;
+	n = !write && up <= c->buf.size ? up : len - len % lbs;
+	if (n) {
+		struct blk_dmabuf_rw rw = {
+			.dmabuf_fd = c->buf.fd,
+			.flags = write ? BLK_DMABUF_WRITE : 0,
+			.dev_offset = at,
+			.length = n,
+		};
+
+		if (drmIoctl(e->fd, FIDMABUFRW, &rw)) {
+			err = errno;
+			if (file_kernel_refused(e, err)) {
+				e->cpu_only = true;
+				return file_cpu(c, e, write, pos, 0, len,
+						e->cpu_reason, good);
+			}
+			/* Part of the range may have moved: none is known. */
+			file_fail(c, e, write, err, at);
+			return -err;
+		}
+		if (n > len)
+			n = len;
+		d->calls++;
+		d->maps += rw.maps;
+		d->cpu_bytes += rw.cpu_bytes;
+		c->ioctl_cpu += rw.cpu_bytes;
+		note_block_path(c, e, rw.path, d);
+		*good = n;
+		if (write)
+			c->written += n;
+		else
+			c->read_done += n;
+		progress(c);
+		if (n == len)
+			return 0;
+	}
+	snprintf(reason, sizeof(reason), "the last %llu bytes, less than a "
+		 "logical block of %s (%u)", (unsigned long long)(len - n),
+		 e->fs_dev[0] ? e->fs_dev : e->fs_type, e->fs_lbs);
+	return file_cpu(c, e, write, pos, n, len, reason, good);
+}
+
+/*
+ * Whether FIDMABUFRW can move @e at all, asked before any alignment is
+ * looked at, so that a file on tmpfs is said to have no block device
+ * rather than to be unaligned: a call of length 0, which the kernel fails
+ * with EINVAL once it has found a block device with direct I/O under the
+ * file and a dma-buf in @c's fd.
+ */
+static void file_probe(struct copy *c, struct endpoint *e)
+{
+	struct blk_dmabuf_rw rw = { .dmabuf_fd = c->buf.fd };
+
+	if (e->block || !drmIoctl(e->fd, FIDMABUFRW, &rw) || errno == EINVAL)
+		return;
+	/* Anything else is for the first real call to report. */
+	if (file_kernel_refused(e, errno))
+		e->cpu_only = true;
+}
+
+static int endpoint_io(struct copy *c, struct endpoint *e, bool write,
 		       uint64_t pos, uint64_t len, uint64_t *good)
 {
 	if (e->block)
@@ -296,9 +441,10 @@ static int endpoint_io(struct copy *c, const struct endpoint *e, bool write,
 }
 
 /*
- * The block devices' page cache needs nothing from us: BLKDMABUFRW writes
- * dirty pages of the range back before it reads or writes, and drops the
- * cached pages a write makes stale, as O_DIRECT does.
+ * The page cache needs nothing from us: BLKDMABUFRW writes a block
+ * device's dirty pages of the range back before it reads or writes, and
+ * drops the cached pages a write makes stale, as O_DIRECT does;
+ * FIDMABUFRW does the same for a file's (it is the file's direct I/O).
  */
 int copy_run(struct copy *c)
 {
@@ -306,6 +452,8 @@ int copy_run(struct copy *c)
 	double start;
 	int ret;
 
+	file_probe(c, &c->src);
+	file_probe(c, &c->dst);
 	p2pctl_progress_start(&c->progress, "copy", c->length);
 	start = p2pctl_now();
 	for (pos = 0; pos < c->length; pos += c->buf.window) {

@@ -62,14 +62,29 @@ static void json_endpoint(const struct endpoint *e)
 	p2pctl_json_str(e->path);
 	printf(",\"type\":\"%s\",\"name\":", e->block ? "block" : "file");
 	p2pctl_json_str(e->name);
-	printf(",\"offset\":%llu,\"size\":%llu,\"logical_block_size\":%u}",
+	printf(",\"offset\":%llu,\"size\":%llu,\"logical_block_size\":%u",
 	       (unsigned long long)e->offset, (unsigned long long)e->size,
 	       e->lbs);
+	/* A file's filesystem, and the block device under it. */
+	printf(",\"filesystem\":");
+	if (e->block) {
+		printf("null}");
+		return;
+	}
+	printf("{\"type\":");
+	p2pctl_json_str(e->fs_type);
+	printf(",\"device\":");
+	if (e->fs_dev[0]) {
+		p2pctl_json_str(e->fs_dev);
+		printf(",\"logical_block_size\":%u}}", e->fs_lbs);
+	} else {
+		printf("null,\"logical_block_size\":null}}");
+	}
 }
 
 static void json_direction(const struct direction *d)
 {
-	char reason[4 * 160];
+	char reason[MAX_SEEN * (REASON_LEN + 32)];
 
 	dir_reason(d, reason, sizeof(reason));
 	printf("{\"path\":\"%s\",\"reason\":", dir_path(d));
@@ -158,7 +173,7 @@ void copy_print_json(const struct copy *c)
 static void print_direction(const struct direction *d, const char *from,
 			    const char *to)
 {
-	char reason[4 * 160];
+	char reason[MAX_SEEN * (REASON_LEN + 32)];
 
 	dir_reason(d, reason, sizeof(reason));
 	if (d->nseen == 1)

@@ -7,10 +7,12 @@
  * the data peer-to-peer when it reaches the buffer's memory, through system
  * memory when the exporter moved the buffer there for it, and the block
  * layer bounces it through system pages for every other driver.  Regular
- * files have no kernel import: the CPU copies them through the buffer's
- * mmap.  The report says which path each direction took and why, and counts
- * every byte the CPU copied: the bounce path's, the exporter's migrations'
- * and the files'.
+ * files go the same way with FIDMABUFRW, the filesystem's own direct I/O
+ * into and out of the buffer, where the filesystem has a block device and
+ * the range its logical block alignment; the CPU copies the others through
+ * the buffer's mmap.  The report says which path each direction took and
+ * why, and counts every byte the CPU copied: the bounce path's, the
+ * exporter's migrations' and the files'.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,9 +39,18 @@ static void usage(FILE *f)
 "(BLKDMABUFRWBATCH), BLOCK bytes per I/O, Q I/Os in flight.  An NVMe drive\n"
 "that reaches the buffer's memory moves the data peer-to-peer and the CPU\n"
 "copies nothing; other drivers take the bounce path (the CPU copies every\n"
-"byte).  Regular files have no kernel import yet: the CPU copies them\n"
-"through the buffer's mmap.  The buffer holds min(length, 64M) bytes and\n"
-"is reused window after window.\n"
+"byte).  The buffer holds min(length, 64M) bytes and is reused window\n"
+"after window.\n"
+"\n"
+"Regular files on a filesystem with direct I/O to a block device (ext4,\n"
+"xfs) go through the same path as block devices, with FIDMABUFRW: the\n"
+"filesystem's own direct I/O, one call per window, peer-to-peer when its\n"
+"disk reaches the buffer.  That needs the file offset to be a multiple of\n"
+"that block device's logical block size; a read's end is rounded up to it\n"
+"(past the end of the file reads as zeros), a write's last partial block\n"
+"is written by the CPU.  Files elsewhere (tmpfs, 9p, NFS, overlay),\n"
+"unaligned offsets and kernels without FIDMABUFRW: the CPU copies the\n"
+"file through the buffer's mmap, and the report says why.\n"
 "\n"
 "The buffer:\n"
 "  --via PROVIDER   allocate it on that P2PDMA provider (a PCI address from\n"
@@ -49,7 +60,8 @@ static void usage(FILE *f)
 "  --via-gem NODE   a dumb buffer of DRM node NODE (/dev/dri/cardN), exported\n"
 "                   with PRIME: the GPU stack's path (vgem, any KMS driver)\n"
 "  default          the first published provider with room that every block\n"
-"                   device reaches peer-to-peer, below a switch first\n"
+"                   device (a file's: its filesystem's) reaches\n"
+"                   peer-to-peer, below a switch first\n"
 "\n"
 "  --offset O       first byte of SRC (default 0)\n"
 "  --dst-offset O   first byte of DST (default 0)\n"
@@ -61,16 +73,19 @@ static void usage(FILE *f)
 "  --json           one JSON object instead of the report\n"
 "\n"
 "Offsets and the length must be multiples of the logical block size of\n"
-"the block devices; both ranges must lie inside them.  Ranges of the same\n"
-"device or file must not overlap.  A progress bar appears on stderr when\n"
-"it is a terminal and the copy takes more than a second.\n"
+"the block devices (files take any); both ranges must lie inside them.\n"
+"Ranges of the same device or file must not overlap.  A progress bar\n"
+"appears on stderr when it is a terminal and the copy takes more than a\n"
+"second.\n"
 "\n"
 "The report gives the bytes, time and throughput; for each direction the\n"
 "path taken (p2p, system, bounce, cpu; native for other exporters' buffers)\n"
 "and why (for p2pctl's buffers the attachment's mode and reason: p2p-bus,\n"
 "p2p-host-bridge, system: no-p2p-path...); the buffer's placement before\n"
-"and after and its migrations; and the bytes the CPU copied (bounce path +\n"
-"the exporter's migrations + files), also per payload byte.\n"
+"and after and its migrations; and the bytes the CPU copied (block I/O:\n"
+"the kernel's bounce path, and zeros it put past a file's end; the\n"
+"exporter's migrations; files: p2pctl's own copies), also per payload\n"
+"byte.\n"
 "\n"
 "Exit status: 0 copied (and verified, with --verify); 1 failed: nothing is\n"
 "reported as copied, the error says how much of DST was written; 2 bad\n"
@@ -81,6 +96,7 @@ static void usage(FILE *f)
 "  p2pctl copy /dev/nvme1n1 /dev/nvme0n1 --offset 1G --dst-offset 2G \\\n"
 "      --length 256M --block-size 128K --queue-depth 64 --verify\n"
 "  p2pctl copy /dev/nvme1n1 /dev/nvme0n1 --via-gem /dev/dri/card0 --json\n"
+"  p2pctl copy /srv/ext4/weights.bin /dev/nvme0n1 --via 0000:05:00.0 --verify\n"
 "  p2pctl alloc --provider 0000:05:00.0 --size 16M -- sh -c \\\n"
 "      'p2pctl copy disk.img /dev/nvme0n1 --via-fd $P2P_FD'\n");
 }

@@ -29,8 +29,8 @@
 #define MAX_ATTACHMENTS		16
 #define MAX_SEEN		4
 #define VERIFY_CHUNK		(4U << 20)
-
-#define FILE_REASON	"regular file: no kernel import for files yet"
+/* Why a direction took its path, one of them. */
+#define REASON_LEN		160
 
 /* SRC or DST. */
 struct endpoint {
@@ -48,17 +48,34 @@ struct endpoint {
 	char name[64];			/* "nvme1n1" or the file's path */
 	bool has_pci;
 	struct pci_func pci;		/* the function that does its DMA */
+	/*
+	 * Regular files: their filesystem and the block device it does its
+	 * direct I/O to, whose logical block size FIDMABUFRW's offsets and
+	 * lengths must be multiples of (PAGE when sysfs does not say).
+	 */
+	char fs_type[32];		/* "ext4", "tmpfs", "9p", "nfs4" */
+	char fs_dev[64];		/* "nvme1n2"; "" when none */
+	uint32_t fs_lbs;
+	/* Once FIDMABUFRW said no: the CPU copies the file, and why. */
+	bool cpu_only;
+	char cpu_reason[REASON_LEN];
 };
+
+/* The block device that does @e's DMA: @e's own or its filesystem's. */
+static inline const char *endpoint_dev(const struct endpoint *e)
+{
+	return e->block ? e->name : e->fs_dev;
+}
 
 /* What one direction (SRC -> buffer, buffer -> DST) did. */
 struct direction {
 	const char *name;		/* "read", "write" */
-	uint64_t calls;			/* ioctls, or file windows */
+	uint64_t calls;			/* ioctls, and CPU passes over files */
 	uint64_t maps;			/* mappings the ioctls made */
-	uint64_t cpu_bytes;		/* bounced, or for files */
+	uint64_t cpu_bytes;		/* bounced, cleared, or for files */
 	struct {
 		const char *path;	/* "p2p", "system", "cpu"... */
-		char reason[128];
+		char reason[REASON_LEN];
 	} seen[MAX_SEEN];		/* each path taken, in order */
 	int nseen;
 };
@@ -94,7 +111,7 @@ struct copy {
 	uint32_t max_ios;
 	struct direction rd, wr;
 	uint64_t ioctl_cpu;		/* cpu_bytes the ioctls reported */
-	uint64_t file_cpu;		/* bytes the CPU copied for files */
+	uint64_t file_cpu;		/* bytes p2pctl's CPU copied for files */
 	void *bounce;			/* block_size bytes, see file_rw() */
 	uint64_t read_done, written;	/* bytes through each direction */
 	uint64_t copied;		/* bytes known to be in DST */
