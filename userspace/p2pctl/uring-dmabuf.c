@@ -149,8 +149,9 @@ int uring_dmabuf_run(struct uring_dmabuf *u, struct uring_dmabuf_io *ios,
 	int ret = 0, r;
 
 	while (u->in_flight || (!ret && next < n)) {
-		uint64_t data;
-		int32_t res;
+		/* Set by uring_dmabuf_reap(); gcc -O3 cannot tell. */
+		uint64_t data = 0;
+		int32_t res = 0;
 
 		while (!ret && next < n && u->in_flight < u->depth) {
 			ios[next].res = 0;
