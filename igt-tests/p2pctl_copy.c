@@ -113,6 +113,13 @@ static void slurp(const char *path, char **buf, size_t *len)
 
 /* p2pctl ARGS, split at spaces; stderr is a pipe, never a terminal. */
 #define run(r, ...) p2pctl_runf(r, NULL, __VA_ARGS__)
+/*
+ * p2pctl copy ARGS with the ioctl engine: for the checks of its calls (one
+ * BLKDMABUFRWBATCH or FIDMABUFRW per window) and of the order in which it
+ * maps the buffer (for SRC's device, then DST's, window after window).
+ */
+#define copy_ioctl(r, fmt, ...) \
+	p2pctl_runf(r, NULL, "copy --engine ioctl " fmt, __VA_ARGS__)
 
 /* A failure: status @status, exactly @msg (a whole line) on stderr, no stdout. */
 static void expect_fail(const struct p2p_result *r, int status, const char *msg)
@@ -348,29 +355,43 @@ static void test_nvme_vram_nvme(struct env *e)
 	p2p_json_expect_text(&j, "buffer.placement_after", "bar");
 	p2p_json_expect_u64(&j, "buffer.migrations_to_system", 0);
 	p2p_json_expect_u64(&j, "buffer.migrations_to_bar", 0);
-	/* Peer-to-peer both ways: the CPU copied nothing at all. */
+	/*
+	 * Peer-to-peer both ways: the CPU copied nothing at all.  By
+	 * default io_uring: 16 requests of 1 MiB each way, the buffer mapped
+	 * once for each disk, when it was registered.
+	 */
+	p2p_json_expect_text(&j, "engine", "io_uring");
+	p2p_json_expect_text(&j, "engine_reason", "null");
 	p2p_json_expect_text(&j, "read.path", "p2p");
 	p2p_json_expect_text(&j, "read.reason", rmode);
+	p2p_json_expect_u64(&j, "read.requests", 16);
+	p2p_json_expect_u64(&j, "read.calls", 0);
 	p2p_json_expect_u64(&j, "read.maps", 1);
 	p2p_json_expect_text(&j, "write.path", "p2p");
 	p2p_json_expect_text(&j, "write.reason", wmode);
+	p2p_json_expect_u64(&j, "write.requests", 16);
+	p2p_json_expect_u64(&j, "write.maps", 1);
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
 	p2p_json_expect_u64(&j, "cpu_bytes.exporter", 0);
 	p2p_json_expect_u64(&j, "cpu_bytes.files", 0);
 	igt_assert(p2p_json_double(&j, "cpu_bytes.per_payload_byte") == 0.0);
 
-	/* The human report says the same, in batches of 256 KiB at QD 8. */
+	/*
+	 * The human report says the same, with the ioctl engine: one batch
+	 * of 256 KiB I/Os at QD 8 each way.
+	 */
 	want = p2p_file_dup(peer->image, 8 * MiB, 16 * MiB);
 	slice_save(&s, cmb, WRITE_SLICE, 16 * MiB, want);
-	run(&r, "copy %s %s %s --offset 8M --dst-offset 96M --length 16M "
-	    "--block-size 256K --queue-depth 8 --verify", peer->dev, cmb->dev,
-	    via);
+	copy_ioctl(&r, "%s %s %s --offset 8M --dst-offset 96M --length 16M "
+		   "--block-size 256K --queue-depth 8 --verify", peer->dev,
+		   cmb->dev, via);
 	expect_ok(&r);
 	igt_info("%s", r.out);
 	snprintf(line, sizeof(line), "copied   16777216 bytes (16M) from %s "
 		 "to %s in ", peer->dev, cmb->dev);
 	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
+	igt_assert(strstr(r.out, "engine   ioctl (--engine ioctl)\n"));
 	snprintf(line, sizeof(line), "read     %s -> buffer: p2p (%s), 1 "
 		 "call, 1 mapping\n", peer->dev, rmode);
 	igt_assert_f(strstr(r.out, line), "no '%s' in\n%s", line, r.out);
@@ -403,7 +424,7 @@ static void test_far_nvme(struct env *e)
 	int dev;
 
 	igt_info("far0 reaches the VRAM BAR as: %s\n", mode);
-	snprintf(via, sizeof(via), "--via %s --block-size 256K",
+	snprintf(via, sizeof(via), "--via %s --block-size 256K --engine ioctl",
 		 e->m.vram.addr);
 	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
@@ -441,7 +462,7 @@ static void test_far_nvme(struct env *e)
 	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
 	igt_assert_fd(dev);
 	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
-	snprintf(via, sizeof(via), "--via-fd %u", a.fd);
+	snprintf(via, sizeof(via), "--via-fd %u --engine ioctl", a.fd);
 	copy_checked(peer, 24 * MiB, far, WRITE_SLICE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
 	p2p_json_expect_text(&j, "buffer.via", "fd");
@@ -530,10 +551,16 @@ static void test_via_gem(struct env *e)
 	p2p_json_expect_text(&j, "buffer.provider", "null");
 	p2p_json_expect_text(&j, "buffer.placement_before", "null");
 	igt_assert(p2p_json_u64(&j, "buffer.size") >= 8 * MiB);
-	/* NVMe DMAs the GEM object's pages itself, both ways. */
+	/*
+	 * NVMe DMAs the GEM object's pages itself, both ways, by io_uring:
+	 * vgem does not count its mappings.
+	 */
+	p2p_json_expect_text(&j, "engine", "io_uring");
 	p2p_json_expect_text(&j, "read.path", "native");
 	p2p_json_expect_text(&j, "write.path", "native");
-	p2p_json_expect_u64(&j, "read.maps", 1);
+	p2p_json_expect_u64(&j, "read.requests", 8);
+	p2p_json_expect_u64(&j, "write.requests", 8);
+	p2p_json_expect_text(&j, "read.maps", "null");
 	p2p_json_expect_u64(&j, "cpu_bytes.block_io", 0);
 	p2p_json_expect_text(&j, "cpu_bytes.exporter", "null");
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
@@ -592,10 +619,13 @@ static void test_via_fd_udmabuf(struct env *e)
 	p2p_json_expect_u64(&j, "buffer.window", 4 * MiB);
 	p2p_json_expect_u64(&j, "block_size", 512 * KiB);
 	p2p_json_expect_u64(&j, "queue_depth", 4);
+	/* io_uring: eight requests per window and direction, no ioctl. */
+	p2p_json_expect_text(&j, "engine", "io_uring");
 	p2p_json_expect_text(&j, "read.path", "native");
-	p2p_json_expect_u64(&j, "read.calls", 3);
+	p2p_json_expect_u64(&j, "read.requests", 24);
+	p2p_json_expect_u64(&j, "read.calls", 0);
 	p2p_json_expect_text(&j, "write.path", "native");
-	p2p_json_expect_u64(&j, "write.calls", 3);
+	p2p_json_expect_u64(&j, "write.requests", 24);
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
 	close(buf);
 	close(memfd);
@@ -619,7 +649,7 @@ static void test_via_fd_heap(struct env *e)
 	copy_checked(peer, 52 * MiB, cmb, WRITE_SLICE, 8 * MiB, via, &j);
 	json_common(&j, 8 * MiB);
 	p2p_json_expect_text(&j, "buffer.exporter", "system");
-	p2p_json_expect_u64(&j, "read.calls", 2);
+	p2p_json_expect_u64(&j, "read.requests", 8);
 	p2p_json_expect_text(&j, "read.path", "native");
 	p2p_json_expect_text(&j, "write.path", "native");
 	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
@@ -639,9 +669,13 @@ static void test_virtio_blk(struct env *e)
 	snprintf(reason, sizeof(reason), "bounce: %s's driver does no "
 		 "dma-buf DMA", vb->name);
 
-	/* NVMe -> VRAM -> virtio-blk: the write bounces, once per byte. */
+	/*
+	 * NVMe -> VRAM -> virtio-blk: the write bounces, once per byte
+	 * (io_uring's registration for virtio-blk said so).
+	 */
 	copy_checked(peer, 4 * MiB, vb, VBLK_WRITE, 16 * MiB, via, &j);
 	json_common(&j, 16 * MiB);
+	p2p_json_expect_text(&j, "engine", "io_uring");
 	p2p_json_expect_text(&j, "read.path", "p2p");
 	p2p_json_expect_text(&j, "write.path", "bounce");
 	p2p_json_expect_text(&j, "write.reason", reason);
@@ -861,7 +895,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 	slice_save(&s, cmb, WRITE_SLICE, len, seq + 16 * MiB);
 
 	/* 8 MiB from the middle of seq.bin: one window, one call. */
-	run(&r, "copy %s %s --via %s --offset 16M --length 8M --dst-offset "
+	copy_ioctl(&r, "%s %s --via %s --offset 16M --length 8M --dst-offset "
 	    "96M --verify --json", src, cmb->dev, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -887,7 +921,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 
 	/* The human report says the same, as for a block device. */
 	expect_change(cmb, WRITE_SLICE, seq, len);
-	run(&r, "copy %s %s --via %s --length 8M --dst-offset 96M", src,
+	copy_ioctl(&r, "%s %s --via %s --length 8M --dst-offset 96M", src,
 	    cmb->dev, e->m.vram.addr);
 	expect_ok(&r);
 	igt_info("%s", r.out);
@@ -909,7 +943,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 	igt_assert_fd(dev);
 	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
 	expect_change(cmb, WRITE_SLICE, seq + 32 * MiB, len);
-	run(&r, "copy %s %s --via-fd %u --offset 32M --length 8M --dst-offset "
+	copy_ioctl(&r, "%s %s --via-fd %u --offset 32M --length 8M --dst-offset "
 	    "96M --verify --json", src, cmb->dev, a.fd);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -925,7 +959,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 
 	/* An offset not a multiple of the disk's blocks: the CPU reads. */
 	expect_change(cmb, WRITE_SLICE, seq + 1000, MiB);
-	run(&r, "copy %s %s --via %s --offset 1000 --length 1M --dst-offset "
+	copy_ioctl(&r, "%s %s --via %s --offset 1000 --length 1M --dst-offset "
 	    "96M --verify --json", src, cmb->dev, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -948,7 +982,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 	igt_assert_eq_u64(size, 4 * MiB);
 	p2p_ext4_path(&x.fs, "sparse.bin", src, sizeof(src));
 	expect_change(cmb, WRITE_SLICE, sparse, size);
-	run(&r, "copy %s %s --via %s --dst-offset 96M --verify --json", src,
+	copy_ioctl(&r, "%s %s --via %s --dst-offset 96M --verify --json", src,
 	    cmb->dev, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -971,7 +1005,7 @@ static void test_ext4_file_to_nvme(struct env *e)
 	igt_assert_f(up != tail_size, "tail.bin ends on a block boundary\n");
 	p2p_ext4_path(&x.fs, "tail.bin", src, sizeof(src));
 	write_file(DST_FILE, (const uint8_t *)"", 0);
-	run(&r, "copy %s %s --via %s --verify --json", src, DST_FILE,
+	copy_ioctl(&r, "%s %s --via %s --verify --json", src, DST_FILE,
 	    e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -1070,7 +1104,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	dst->size = 16 * MiB;
 	dst->want = p2p_file_dup(cmb->image, 8 * MiB, dst->size);
 	ext4_create(&x, dst, false, path, sizeof(path));
-	run(&r, "copy %s %s --via %s --offset 8M --length 8M --verify --json",
+	copy_ioctl(&r, "%s %s --via %s --offset 8M --length 8M --verify --json",
 	    cmb->dev, path, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -1084,7 +1118,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	igt_assert_eq_u64(file_size(path), 8 * MiB);
 
 	/* Its human report. */
-	run(&r, "copy %s %s --via %s --offset 8M --length 8M", cmb->dev, path,
+	copy_ioctl(&r, "%s %s --via %s --offset 8M --length 8M", cmb->dev, path,
 	    e->m.vram.addr);
 	expect_ok(&r);
 	igt_info("%s", r.out);
@@ -1101,7 +1135,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	dev = open("/dev/dma-buf-p2p", O_RDWR | O_CLOEXEC);
 	igt_assert_fd(dev);
 	igt_assert_eq(ioctl(dev, DMA_BUF_P2P_IOC_ALLOC, &a), 0);
-	run(&r, "copy %s %s --via-fd %u --offset 16M --length 8M --dst-offset "
+	copy_ioctl(&r, "%s %s --via-fd %u --offset 16M --length 8M --dst-offset "
 	    "8M --verify --json", cmb->dev, path, a.fd);
 	close(a.fd);
 	close(dev);
@@ -1122,7 +1156,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	bytes = p2p_file_dup(cmb->image, 40 * MiB, MiB);
 	memcpy(mid->want + MiB, bytes, MiB);
 	free(bytes);
-	run(&r, "copy %s %s --via %s --offset 40M --length 1M --dst-offset 1M "
+	copy_ioctl(&r, "%s %s --via %s --offset 40M --length 1M --dst-offset 1M "
 	    "--verify --json", cmb->dev, path, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -1138,7 +1172,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	memcpy(una->want + 1000, bytes, MiB);
 	free(bytes);
 	ext4_create(&x, una, false, path, sizeof(path));
-	run(&r, "copy %s %s --via %s --offset 4M --length 1M --dst-offset 1000 "
+	copy_ioctl(&r, "%s %s --via %s --offset 4M --length 1M --dst-offset 1000 "
 	    "--verify --json", cmb->dev, path, e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -1165,7 +1199,7 @@ static void test_nvme_to_ext4_file(struct env *e)
 	igt_assert(rest);
 	p2p_ext4_path(&x.fs, "tail.bin", src, sizeof(src));
 	ext4_create(&x, tail, false, path, sizeof(path));
-	run(&r, "copy %s %s --via %s --verify --json", src, path,
+	copy_ioctl(&r, "%s %s --via %s --verify --json", src, path,
 	    e->m.vram.addr);
 	expect_ok(&r);
 	p2p_json_parse(&j, r.out);
@@ -1215,6 +1249,209 @@ static void test_nvme_to_ext4_file(struct env *e)
 		free(out[i].want);
 	}
 	ext4_umount(&x);
+}
+
+/* ------------------------------------------------------------------ */
+/* The io_uring engine                                                  */
+
+/*
+ * Files on ext4 by io_uring: the buffer registered for the filesystem's
+ * disk, the files' whole blocks as fixed reads and writes on O_DIRECT
+ * descriptors, the part of a block at a file's end as the ioctl engine
+ * does it.  Checked on cmb0's image, a tmpfs file and, after unmounting,
+ * the filesystem's image.
+ */
+static void test_ext4_io_uring(struct env *e)
+{
+	const struct disk *cmb = &e->nvme[CMB];
+	struct ext4_out out = { .name = "p2pctl-copy-uring.bin" };
+	char src[PATH_MAX], path[PATH_MAX];
+	uint8_t *seq, *tail, *got;
+	uint64_t size, tail_size, up, whole;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
+	const char *mode;
+	struct p2p_slice s;
+	struct ext4 x;
+
+	ext4_setup(e, &x);
+	igt_require_f(x.kernel, "no FIDMABUFRW: no io_uring for files\n");
+	mode = mode_of(e, &e->m.vram, x.pci);
+
+	/* seq.bin [16, 24 MiB) to cmb0: eight reads of 1 MiB. */
+	seq = p2p_ext4_truth_dup(&x.fs, "seq.bin", 0, &size);
+	p2p_ext4_path(&x.fs, "seq.bin", src, sizeof(src));
+	slice_save(&s, cmb, WRITE_SLICE, 8 * MiB, seq + 16 * MiB);
+	run(&r, "copy %s %s --via %s --offset 16M --length 8M --dst-offset "
+	    "96M --verify --json", src, cmb->dev, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, 8 * MiB);
+	p2p_json_expect_text(&j, "engine", "io_uring");
+	expect_ext4(&j, "src", &x);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_text(&j, "read.reason", mode);
+	p2p_json_expect_u64(&j, "read.requests", 8);
+	p2p_json_expect_u64(&j, "read.calls", 0);
+	p2p_json_expect_u64(&j, "read.maps", 1);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	p2p_check_file(cmb->image, WRITE_SLICE, seq + 16 * MiB, 8 * MiB,
+		       "seq.bin by io_uring to cmb0");
+	p2p_slice_restore(&s);
+	free(seq);
+
+	/*
+	 * tail.bin to tmpfs: its whole blocks by requests of 1 MiB, the block
+	 * holding its end by FIDMABUFRW (which zeros past the end).
+	 */
+	tail = p2p_ext4_truth_dup(&x.fs, "tail.bin", 0, &tail_size);
+	up = (tail_size + x.fs.lbs - 1) / x.fs.lbs * x.fs.lbs;
+	whole = tail_size - tail_size % x.fs.lbs;
+	igt_assert_f(up != tail_size, "tail.bin ends on a block boundary\n");
+	p2p_ext4_path(&x.fs, "tail.bin", src, sizeof(src));
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --verify --json", src, DST_FILE,
+	    e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, tail_size);
+	p2p_json_expect_text(&j, "engine", "io_uring");
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_u64(&j, "read.requests", (whole + MiB - 1) / MiB);
+	p2p_json_expect_u64(&j, "read.calls", 1);
+	p2p_json_expect_u64(&j, "read.cpu_bytes", up - tail_size);
+	p2p_json_expect_text(&j, "write.path", "cpu");
+	p2p_json_expect_u64(&j, "write.cpu_bytes", tail_size);
+	p2p_json_expect_text(&j, "verify.match", "true");
+	p2p_check_file(DST_FILE, 0, tail, tail_size, "tail.bin by io_uring");
+	unlink(DST_FILE);
+	free(tail);
+
+	/* cmb0 [8, 16 MiB) into a new file: eight writes of 1 MiB. */
+	out.size = 8 * MiB;
+	out.want = p2p_file_dup(cmb->image, 8 * MiB, out.size);
+	ext4_create(&x, &out, false, path, sizeof(path));
+	run(&r, "copy %s %s --via %s --offset 8M --length 8M --verify --json",
+	    cmb->dev, path, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	json_common(&j, out.size);
+	p2p_json_expect_text(&j, "engine", "io_uring");
+	expect_ext4(&j, "dst", &x);
+	p2p_json_expect_text(&j, "write.path", "p2p");
+	p2p_json_expect_text(&j, "write.reason", mode);
+	p2p_json_expect_u64(&j, "write.requests", 8);
+	p2p_json_expect_u64(&j, "write.calls", 0);
+	p2p_json_expect_u64(&j, "cpu_bytes.total", 0);
+	p2p_json_expect_text(&j, "verify.match", "true");
+
+	/* On the disk, as the host reads the image. */
+	ext4_umount(&x);
+	got = p2p_ext4_image_dup(&x.fs, out.name, &size);
+	igt_assert_f(got, "no /%s in %s\n", out.name, x.fs.image);
+	igt_assert_eq_u64(size, out.size);
+	p2p_check_bytes(got, out.want, size, "the io_uring-written file in "
+			"the image");
+	free(got);
+	/* A new mount point: the path anew. */
+	p2p_ext4_mount(&x.fs);
+	p2p_ext4_path(&x.fs, out.name, path, sizeof(path));
+	igt_assert_eq(unlink(path), 0);
+	free(out.want);
+	ext4_umount(&x);
+}
+
+#define URING_DISABLED	"/proc/sys/kernel/io_uring_disabled"
+
+/* What io_uring_disabled held before engine-fallback changed it, else "". */
+static char uring_disabled_saved[16];
+
+static void uring_disabled_restore(int sig)
+{
+	(void)sig;
+	if (uring_disabled_saved[0])
+		p2p_sysfs_write(URING_DISABLED, uring_disabled_saved);
+}
+
+/*
+ * Which engine, and why: io_uring where it can be had; the ioctls, with
+ * the reason, where it cannot (io_uring switched off here) unless
+ * io_uring was asked for, which then fails before any I/O; none when the
+ * CPU copies both files.
+ */
+static void test_engine_fallback(struct env *e)
+{
+	const struct disk *peer = &e->nvme[PEER];
+	const char *reason = "io_uring is not available: Operation not "
+			     "permitted (EPERM)";
+	uint8_t *want, *data;
+	struct p2p_result r = { };
+	struct p2p_json j = { };
+	char msg[256];
+	ssize_t n;
+	int fd;
+
+	/* tmpfs to tmpfs: nothing for an engine to do. */
+	data = p2p_xalloc(MiB);
+	p2p_fill_pattern(data, MiB, 0xe9e9);
+	write_file(SRC_FILE, data, MiB);
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --engine io_uring --json", SRC_FILE,
+	    DST_FILE, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	p2p_json_expect_text(&j, "engine", "none");
+	p2p_json_expect_text(&j, "engine_reason", "the CPU copies both SRC "
+			     "and DST");
+	p2p_check_file(DST_FILE, 0, data, MiB, "tmpfs to tmpfs");
+	free(data);
+
+	/* io_uring off for everyone (2): the ioctls copy, and say why. */
+	fd = open(URING_DISABLED, O_RDONLY | O_CLOEXEC);
+	igt_require_f(fd >= 0, "no %s: %m\n", URING_DISABLED);
+	n = read(fd, uring_disabled_saved, sizeof(uring_disabled_saved) - 1);
+	close(fd);
+	igt_assert(n > 0);
+	uring_disabled_saved[n] = '\0';
+	uring_disabled_saved[strcspn(uring_disabled_saved, "\n")] = '\0';
+	igt_install_exit_handler(uring_disabled_restore);
+	igt_assert(p2p_sysfs_write(URING_DISABLED, "2"));
+
+	want = p2p_file_dup(peer->image, 4 * MiB, 4 * MiB);
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --offset 4M --length 4M --json",
+	    peer->dev, DST_FILE, e->m.vram.addr);
+	expect_ok(&r);
+	p2p_json_parse(&j, r.out);
+	p2p_json_expect_text(&j, "engine", "ioctl");
+	p2p_json_expect_text(&j, "engine_reason", reason);
+	p2p_json_expect_text(&j, "read.path", "p2p");
+	p2p_json_expect_u64(&j, "read.calls", 1);
+	p2p_json_expect_u64(&j, "read.requests", 0);
+	p2p_check_file(DST_FILE, 0, want, 4 * MiB, "peer0 by the ioctls");
+
+	run(&r, "copy %s %s --via %s --offset 4M --length 4M", peer->dev,
+	    DST_FILE, e->m.vram.addr);
+	expect_ok(&r);
+	snprintf(msg, sizeof(msg), "engine   ioctl (%s)\n", reason);
+	igt_assert_f(strstr(r.out, msg), "no '%s' in\n%s", msg, r.out);
+
+	/* Asked for: fails, and writes nothing. */
+	write_file(DST_FILE, (const uint8_t *)"", 0);
+	run(&r, "copy %s %s --via %s --offset 4M --length 4M --engine "
+	    "io_uring", peer->dev, DST_FILE, e->m.vram.addr);
+	snprintf(msg, sizeof(msg), "p2pctl: copy: --engine io_uring: %s",
+		 reason);
+	expect_fail(&r, 1, msg);
+	igt_assert_eq_u64(file_size(DST_FILE), 0);
+
+	igt_assert(p2p_sysfs_write(URING_DISABLED, uring_disabled_saved));
+	uring_disabled_saved[0] = '\0';
+	unlink(DST_FILE);
+	unlink(SRC_FILE);
+	free(want);
 }
 
 /*
@@ -1393,6 +1630,8 @@ static void test_usage_errors(void)
 		  "give one of --via, --via-fd and --via-gem" },
 		{ "copy a b --via-fd three",
 		  "'three' is not a file descriptor number" },
+		{ "copy a b --engine psync", "--engine must be io_uring or "
+		  "ioctl, not 'psync'" },
 	};
 	struct p2p_result r = { };
 	char msg[512];
@@ -1822,6 +2061,18 @@ igt_main
 		     "the filesystem's image.");
 	igt_subtest("nvme-to-ext4-file")
 		test_nvme_to_ext4_file(&e);
+
+	igt_describe("Files on ext4 by the io_uring engine: fixed reads and "
+		     "writes of the files' blocks, checked on the disks' "
+		     "images.");
+	igt_subtest("ext4-io-uring")
+		test_ext4_io_uring(&e);
+
+	igt_describe("The engine and why: the ioctls where io_uring is "
+		     "switched off, a failure when it was asked for, none "
+		     "when the CPU copies both files.");
+	igt_subtest("engine-fallback")
+		test_engine_fallback(&e);
 
 	igt_describe("--verify reports the first differing byte and exits 1 "
 		     "when DST reads back wrong (one byte flipped in what it "

@@ -3,8 +3,8 @@
  * p2pctl copy: moving the data, one buffer window at a time: block devices
  * through BLKDMABUFRWBATCH and regular files through FIDMABUFRW (the kernel
  * reads into and writes out of the dma-buf), files the kernel cannot do
- * that for through the buffer's mmap; and which path each direction took,
- * and why.
+ * that for through the buffer's mmap (copy-uring.c does the windows of the
+ * io_uring engine); and which path each direction took, and why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,8 +53,8 @@ find_attachment(const struct copy *c, const struct dma_buf_p2p_query *q,
  * buffer is and how the block device under @e is attached; other exporters
  * say nothing.
  */
-static void note_block_path(struct copy *c, const struct endpoint *e,
-			    uint32_t kpath, struct direction *d)
+void copy_note_block_path(struct copy *c, const struct endpoint *e,
+			  uint32_t kpath, struct direction *d)
 {
 	const struct dma_buf_p2p_attach_info *att = NULL, *other = NULL;
 	struct dma_buf_p2p_query q = { 0 };
@@ -114,7 +114,7 @@ static void note_block_path(struct copy *c, const struct endpoint *e,
 /* ------------------------------------------------------------------ */
 /* Moving the data                                                      */
 
-static void progress(struct copy *c)
+void copy_progress(struct copy *c)
 {
 	/* Each byte goes in and out: half the work each way. */
 	p2pctl_progress_update(&c->progress, (c->read_done + c->written) / 2);
@@ -136,7 +136,6 @@ static int block_io(struct copy *c, const struct endpoint *e, bool write,
 		struct blk_dmabuf_rw_batch b = { .dmabuf_fd = c->buf.fd };
 		uint64_t start = off;
 		uint32_t nr = 0;
-		char at[16];
 		int err;
 
 		while (off < len && nr < c->max_ios) {
@@ -158,14 +157,14 @@ static int block_io(struct copy *c, const struct endpoint *e, bool write,
 			d->calls++;
 			d->maps += b.maps;
 			d->cpu_bytes += b.cpu_bytes;
-			c->ioctl_cpu += b.cpu_bytes;
-			note_block_path(c, e, b.path, d);
+			c->block_cpu += b.cpu_bytes;
+			copy_note_block_path(c, e, b.path, d);
 			*good = off;
 			if (write)
 				c->written += off - start;
 			else
 				c->read_done += off - start;
-			progress(c);
+			copy_progress(c);
 			continue;
 		}
 
@@ -181,15 +180,7 @@ static int block_io(struct copy *c, const struct endpoint *e, bool write,
 				start = c->ios[i].buf_offset;
 			}
 		}
-		snprintf(at, sizeof(at), "%llu",
-			 (unsigned long long)(e->offset + pos + start));
-		p2pctl_progress_finish(&c->progress);
-		if (write)
-			p2pctl_err(CMD, err, "buffer -> %s %s at byte %s",
-				   e->role, e->path, at);
-		else
-			p2pctl_err(CMD, err, "%s %s -> buffer at byte %s",
-				   e->role, e->path, at);
+		copy_io_fail(c, e, write, err, e->offset + pos + start, NULL);
 		return -err;
 	}
 	return 0;
@@ -224,16 +215,23 @@ static ssize_t file_rw(struct copy *c, const struct endpoint *e, bool write,
 	return r;
 }
 
-static void file_fail(struct copy *c, const struct endpoint *e, bool write,
-		      int err, uint64_t at)
+/* A failed I/O at byte @at of @e, and what its errno means (@why). */
+void copy_io_fail(struct copy *c, const struct endpoint *e, bool write,
+		  int err, uint64_t at, const char *why)
 {
-	p2pctl_progress_finish(&c->progress);
+	char what[320];
+
 	if (write)
-		p2pctl_err(CMD, err, "buffer -> %s %s at byte %llu", e->role,
-			   e->path, (unsigned long long)at);
+		snprintf(what, sizeof(what), "buffer -> %s %s at byte %llu",
+			 e->role, e->path, (unsigned long long)at);
 	else
-		p2pctl_err(CMD, err, "%s %s -> buffer at byte %llu", e->role,
-			   e->path, (unsigned long long)at);
+		snprintf(what, sizeof(what), "%s %s -> buffer at byte %llu",
+			 e->role, e->path, (unsigned long long)at);
+	p2pctl_progress_finish(&c->progress);
+	if (why)
+		p2pctl_err(CMD, err, "%s (%s)", what, why);
+	else
+		p2pctl_err(CMD, err, "%s", what);
 }
 
 /*
@@ -280,7 +278,7 @@ static int file_cpu(struct copy *c, const struct endpoint *e, bool write,
 			c->written += r;
 		else
 			c->read_done += r;
-		progress(c);
+		copy_progress(c);
 	}
 	sync.flags &= ~DMA_BUF_SYNC_START;
 	sync.flags |= DMA_BUF_SYNC_END;
@@ -292,7 +290,7 @@ static int file_cpu(struct copy *c, const struct endpoint *e, bool write,
 	note_path(d, "cpu", reason);
 	*good = off;
 	if (err) {
-		file_fail(c, e, write, err, e->offset + pos + off);
+		copy_io_fail(c, e, write, err, e->offset + pos + off, NULL);
 		return -err;
 	}
 	return 0;
@@ -335,9 +333,11 @@ static bool file_kernel_refused(struct endpoint *e, int err)
 }
 
 /*
- * One window between the buffer and a regular file: the filesystem's own
- * direct I/O with FIDMABUFRW, on the same path as a block device's, as
- * long as the kernel takes it; else the CPU through the buffer's mapping.
+ * Bytes [@from, @len) of a window between the buffer and a regular file
+ * (@from is a multiple of the logical block size: the io_uring engine did
+ * the bytes before it): the filesystem's own direct I/O with FIDMABUFRW,
+ * on the same path as a block device's, as long as the kernel takes it;
+ * else the CPU through the buffer's mapping.
  *
  * The file offset and length must be multiples of the logical block size
  * of the filesystem's block device.  A read whose end is not reads the
@@ -352,15 +352,15 @@ static bool file_kernel_refused(struct endpoint *e, int err)
  * when anything fails before the truncate: the split never touches a byte
  * outside the range.
  */
-static int file_io(struct copy *c, struct endpoint *e, bool write,
-		   uint64_t pos, uint64_t len, uint64_t *good)
+int copy_file_io(struct copy *c, struct endpoint *e, bool write, uint64_t pos,
+		 uint64_t from, uint64_t len, uint64_t *good)
 {
 	struct direction *d = write ? &c->wr : &c->rd;
-	uint64_t at = e->offset + pos, lbs = e->fs_lbs, up, n;
+	uint64_t at = e->offset + pos + from, lbs = e->fs_lbs, up, n;
 	char reason[REASON_LEN];
 	int err;
 
-	*good = 0;
+	*good = from;
 	/* Where sysfs did not say, the kernel's EINVAL will. */
 	if (!e->cpu_only && e->fs_dev[0] && at % lbs) {
 		e->cpu_only = true;
@@ -369,14 +369,18 @@ static int file_io(struct copy *c, struct endpoint *e, bool write,
 			 (unsigned long long)at, e->fs_dev, e->fs_lbs);
 	}
 	if (e->cpu_only)
-		return file_cpu(c, e, write, pos, 0, len, e->cpu_reason, good);
+		return file_cpu(c, e, write, pos, from, len, e->cpu_reason,
+				good);
 
-	up = (len + lbs - 1) / lbs * lbs;
-	n = !write && up <= c->buf.size ? up : len - len % lbs;
+	/* From here on @n counts bytes from @from. */
+	n = len - from;
+	up = (n + lbs - 1) / lbs * lbs;
+	n = !write && from + up <= c->buf.size ? up : n - n % lbs;
 	if (n) {
 		struct blk_dmabuf_rw rw = {
 			.dmabuf_fd = c->buf.fd,
 			.flags = write ? BLK_DMABUF_WRITE : 0,
+			.buf_offset = from,
 			.dev_offset = at,
 			.length = n,
 		};
@@ -385,33 +389,34 @@ static int file_io(struct copy *c, struct endpoint *e, bool write,
 			err = errno;
 			if (file_kernel_refused(e, err)) {
 				e->cpu_only = true;
-				return file_cpu(c, e, write, pos, 0, len,
+				return file_cpu(c, e, write, pos, from, len,
 						e->cpu_reason, good);
 			}
 			/* Part of the range may have moved: none is known. */
-			file_fail(c, e, write, err, at);
+			copy_io_fail(c, e, write, err, at, NULL);
 			return -err;
 		}
-		if (n > len)
-			n = len;
+		if (from + n > len)
+			n = len - from;
 		d->calls++;
 		d->maps += rw.maps;
 		d->cpu_bytes += rw.cpu_bytes;
-		c->ioctl_cpu += rw.cpu_bytes;
-		note_block_path(c, e, rw.path, d);
-		*good = n;
+		c->block_cpu += rw.cpu_bytes;
+		copy_note_block_path(c, e, rw.path, d);
+		*good = from + n;
 		if (write)
 			c->written += n;
 		else
 			c->read_done += n;
-		progress(c);
-		if (n == len)
+		copy_progress(c);
+		if (from + n == len)
 			return 0;
 	}
+	from += n;
 	snprintf(reason, sizeof(reason), "the last %llu bytes, less than a "
-		 "logical block of %s (%u)", (unsigned long long)(len - n),
+		 "logical block of %s (%u)", (unsigned long long)(len - from),
 		 e->fs_dev[0] ? e->fs_dev : e->fs_type, e->fs_lbs);
-	return file_cpu(c, e, write, pos, n, len, reason, good);
+	return file_cpu(c, e, write, pos, from, len, reason, good);
 }
 
 /*
@@ -432,12 +437,20 @@ static void file_probe(struct copy *c, struct endpoint *e)
 		e->cpu_only = true;
 }
 
+void copy_probe_files(struct copy *c)
+{
+	file_probe(c, &c->src);
+	file_probe(c, &c->dst);
+}
+
 static int endpoint_io(struct copy *c, struct endpoint *e, bool write,
 		       uint64_t pos, uint64_t len, uint64_t *good)
 {
+	if (e->registered)
+		return copy_uring_io(c, e, write, pos, len, good);
 	if (e->block)
 		return block_io(c, e, write, pos, len, good);
-	return file_io(c, e, write, pos, len, good);
+	return copy_file_io(c, e, write, pos, 0, len, good);
 }
 
 /*
@@ -452,8 +465,6 @@ int copy_run(struct copy *c)
 	double start;
 	int ret;
 
-	file_probe(c, &c->src);
-	file_probe(c, &c->dst);
 	p2pctl_progress_start(&c->progress, "copy", c->length);
 	start = p2pctl_now();
 	for (pos = 0; pos < c->length; pos += c->buf.window) {

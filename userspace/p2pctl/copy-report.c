@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * p2pctl copy: the report, as text or one JSON object: bytes, time,
- * throughput, each direction's path and why, the buffer's placement and
- * migrations, and every byte the CPU copied.
+ * throughput, the engine, each direction's path and why, the buffer's
+ * placement and migrations, and every byte the CPU copied.
  */
 #include <stdio.h>
 
@@ -31,7 +31,7 @@ static uint64_t exporter_cpu(const struct copy *c)
 
 static uint64_t cpu_total(const struct copy *c)
 {
-	return c->ioctl_cpu + exporter_cpu(c) + c->file_cpu;
+	return c->block_cpu + exporter_cpu(c) + c->file_cpu;
 }
 
 static const char *dir_path(const struct direction *d)
@@ -89,9 +89,13 @@ static void json_direction(const struct direction *d)
 	dir_reason(d, reason, sizeof(reason));
 	printf("{\"path\":\"%s\",\"reason\":", dir_path(d));
 	p2pctl_json_str(reason);
-	printf(",\"calls\":%llu,\"maps\":%llu,\"cpu_bytes\":%llu}",
-	       (unsigned long long)d->calls, (unsigned long long)d->maps,
-	       (unsigned long long)d->cpu_bytes);
+	printf(",\"calls\":%llu,\"requests\":%llu,\"maps\":",
+	       (unsigned long long)d->calls, (unsigned long long)d->requests);
+	if (d->maps_unknown)
+		printf("null");
+	else
+		printf("%llu", (unsigned long long)d->maps);
+	printf(",\"cpu_bytes\":%llu}", (unsigned long long)d->cpu_bytes);
 }
 
 void copy_print_json(const struct copy *c)
@@ -107,6 +111,12 @@ void copy_print_json(const struct copy *c)
 	       c->seconds > 0 ? c->length / c->seconds : 0.0);
 	printf(",\"block_size\":%llu,\"queue_depth\":%u",
 	       (unsigned long long)c->block_size, c->queue_depth);
+	printf(",\"engine\":\"%s\",\"engine_reason\":",
+	       copy_engine_name(c->engine));
+	if (c->engine_reason[0])
+		p2pctl_json_str(c->engine_reason);
+	else
+		printf("null");
 
 	printf(",\"buffer\":{\"via\":\"%s\",\"provider\":", via_name(b->via));
 	if (b->via == VIA_AUTO || b->via == VIA_PROVIDER)
@@ -150,7 +160,7 @@ void copy_print_json(const struct copy *c)
 
 	printf(",\"cpu_bytes\":{\"total\":%llu,\"block_io\":%llu,\"exporter\":",
 	       (unsigned long long)cpu_total(c),
-	       (unsigned long long)c->ioctl_cpu);
+	       (unsigned long long)c->block_cpu);
 	if (b->ours)
 		printf("%llu", (unsigned long long)exporter_cpu(c));
 	else
@@ -181,8 +191,13 @@ static void print_direction(const struct direction *d, const char *from,
 		       dir_path(d), reason);
 	else
 		printf("%-8s %s -> %s: mixed: %s", d->name, from, to, reason);
-	printf(", %llu call%s", (unsigned long long)d->calls,
-	       d->calls == 1 ? "" : "s");
+	if (d->calls || !d->requests)
+		printf(", %llu call%s", (unsigned long long)d->calls,
+		       d->calls == 1 ? "" : "s");
+	if (d->requests)
+		printf(", %llu io_uring request%s",
+		       (unsigned long long)d->requests,
+		       d->requests == 1 ? "" : "s");
 	if (d->maps)
 		printf(", %llu mapping%s", (unsigned long long)d->maps,
 		       d->maps == 1 ? "" : "s");
@@ -232,6 +247,12 @@ void copy_print_text(const struct copy *c)
 	else
 		printf(": placement not reported by its exporter\n");
 
+	if (c->engine == ENGINE_IO_URING)
+		printf("%-8s io_uring, %u requests in flight at most\n", "engine",
+		       c->queue_depth);
+	else
+		printf("%-8s %s (%s)\n", "engine", copy_engine_name(c->engine),
+		       c->engine_reason);
 	print_direction(&c->rd, c->src.path, "buffer");
 	print_direction(&c->wr, "buffer", c->dst.path);
 
@@ -241,7 +262,7 @@ void copy_print_text(const struct copy *c)
 	printf(" copied by the CPU, %.3f per payload byte: "
 	       "block I/O %s, exporter migrations %s, files %s\n",
 	       (double)total / c->length,
-	       p2pctl_fmt_size(c->ioctl_cpu, s2, sizeof(s2)),
+	       p2pctl_fmt_size(c->block_cpu, s2, sizeof(s2)),
 	       b->ours ? p2pctl_fmt_size(exporter_cpu(c), s3, sizeof(s3)) :
 			 "unknown",
 	       p2pctl_fmt_size(c->file_cpu, s4, sizeof(s4)));

@@ -29,28 +29,36 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: p2pctl copy SRC DST [--via PROVIDER | --via-fd N | --via-gem DRMNODE]\n"
 "                   [--offset O] [--dst-offset O] [--length L]\n"
-"                   [--block-size B] [--queue-depth Q] [--verify] [--json]\n"
+"                   [--block-size B] [--queue-depth Q] [--engine E]\n"
+"                   [--verify] [--json]\n"
 "\n"
 "Copy bytes from SRC to DST through a dma-buf.  SRC and DST are block\n"
 "devices or regular files; DST must exist and is opened read-write (a file\n"
 "grows when the range reaches past its end, and is never truncated).\n"
 "\n"
-"Block devices read into the buffer and write out of it in the kernel\n"
-"(BLKDMABUFRWBATCH), BLOCK bytes per I/O, Q I/Os in flight.  An NVMe drive\n"
-"that reaches the buffer's memory moves the data peer-to-peer and the CPU\n"
-"copies nothing; other drivers take the bounce path (the CPU copies every\n"
-"byte).  The buffer holds min(length, 64M) bytes and is reused window\n"
-"after window.\n"
+"Block devices read into the buffer and write out of it in the kernel,\n"
+"BLOCK bytes per I/O, Q I/Os in flight.  An NVMe drive that reaches the\n"
+"buffer's memory moves the data peer-to-peer and the CPU copies nothing;\n"
+"other drivers take the bounce path (the CPU copies every byte).  The\n"
+"buffer holds min(length, 64M) bytes and is reused window after window.\n"
 "\n"
 "Regular files on a filesystem with direct I/O to a block device (ext4,\n"
-"xfs) go through the same path as block devices, with FIDMABUFRW: the\n"
-"filesystem's own direct I/O, one call per window, peer-to-peer when its\n"
-"disk reaches the buffer.  That needs the file offset to be a multiple of\n"
-"that block device's logical block size; a read's end is rounded up to it\n"
-"(past the end of the file reads as zeros), a write's last partial block\n"
-"is written by the CPU.  Files elsewhere (tmpfs, 9p, NFS, overlay),\n"
-"unaligned offsets and kernels without FIDMABUFRW: the CPU copies the\n"
-"file through the buffer's mmap, and the report says why.\n"
+"xfs) go through the same path as block devices: the filesystem's own\n"
+"direct I/O, peer-to-peer when its disk reaches the buffer.  That needs\n"
+"the file offset to be a multiple of that block device's logical block\n"
+"size; a read's end is rounded up to it (past the end of the file reads\n"
+"as zeros), a write's last partial block is written by the CPU.  Files\n"
+"elsewhere (tmpfs, 9p, NFS, overlay), unaligned offsets and kernels\n"
+"without FIDMABUFRW: the CPU copies the file through the buffer's mmap,\n"
+"and the report says why.\n"
+"\n"
+"Engines, what issues the I/O in the kernel:\n"
+"  io_uring  the buffer registered once per device as a fixed buffer\n"
+"            (IORING_REGISTER_DMABUF), then READ_FIXED/WRITE_FIXED\n"
+"            requests on O_DIRECT descriptors; a file's last partial\n"
+"            block as with ioctl\n"
+"  ioctl     BLKDMABUFRWBATCH for block devices, one FIDMABUFRW per\n"
+"            window for files\n"
 "\n"
 "The buffer:\n"
 "  --via PROVIDER   allocate it on that P2PDMA provider (a PCI address from\n"
@@ -68,6 +76,9 @@ static void usage(FILE *f)
 "  --length L       bytes to copy (default: from O to the end of SRC)\n"
 "  --block-size B   bytes per I/O, a multiple of 512 up to 64M (default 1M)\n"
 "  --queue-depth Q  I/Os in flight, 1 to 4096 (default 32)\n"
+"  --engine E       io_uring or ioctl.  Default: io_uring where the kernel\n"
+"                   and the endpoints take it, else ioctl, and the report\n"
+"                   says why; --engine io_uring fails instead\n"
 "  --verify         read both ranges back afterwards (O_DIRECT where\n"
 "                   possible) and compare them\n"
 "  --json           one JSON object instead of the report\n"
@@ -78,14 +89,15 @@ static void usage(FILE *f)
 "appears on stderr when it is a terminal and the copy takes more than a\n"
 "second.\n"
 "\n"
-"The report gives the bytes, time and throughput; for each direction the\n"
-"path taken (p2p, system, bounce, cpu; native for other exporters' buffers)\n"
-"and why (for p2pctl's buffers the attachment's mode and reason: p2p-bus,\n"
-"p2p-host-bridge, system: no-p2p-path...); the buffer's placement before\n"
-"and after and its migrations; and the bytes the CPU copied (block I/O:\n"
-"the kernel's bounce path, and zeros it put past a file's end; the\n"
-"exporter's migrations; files: p2pctl's own copies), also per payload\n"
-"byte.\n"
+"The report gives the bytes, time and throughput; the engine (and why not\n"
+"io_uring); for each direction the path taken (p2p, system, bounce, cpu;\n"
+"native for other exporters' buffers) and why (for p2pctl's buffers the\n"
+"attachment's mode and reason: p2p-bus, p2p-host-bridge, system:\n"
+"no-p2p-path...), the calls, io_uring requests and mappings; the\n"
+"buffer's placement before and after and its migrations; and the bytes\n"
+"the CPU copied (block I/O: the kernel's bounce path, and zeros it put\n"
+"past a file's end; the exporter's migrations; files: p2pctl's own\n"
+"copies), also per payload byte.\n"
 "\n"
 "Exit status: 0 copied (and verified, with --verify); 1 failed: nothing is\n"
 "reported as copied, the error says how much of DST was written; 2 bad\n"
@@ -127,6 +139,7 @@ enum {
 	OPT_LENGTH,
 	OPT_BLOCK_SIZE,
 	OPT_QUEUE_DEPTH,
+	OPT_ENGINE,
 	OPT_VERIFY,
 	OPT_JSON,
 };
@@ -166,6 +179,7 @@ static int parse_args(struct copy *c, int argc, char **argv)
 		{ "length", required_argument, NULL, OPT_LENGTH },
 		{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
 		{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
+		{ "engine", required_argument, NULL, OPT_ENGINE },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
@@ -241,6 +255,17 @@ static int parse_args(struct copy *c, int argc, char **argv)
 			}
 			c->queue_depth = (uint32_t)qd;
 			break;
+		case OPT_ENGINE:
+			if (!strcmp(optarg, "io_uring")) {
+				c->engine_asked = ENGINE_IO_URING;
+			} else if (!strcmp(optarg, "ioctl")) {
+				c->engine_asked = ENGINE_IOCTL;
+			} else {
+				p2pctl_usage_err(CMD, "--engine must be io_uring "
+						 "or ioctl, not '%s'", optarg);
+				return P2PCTL_EXIT_USAGE;
+			}
+			break;
 		case OPT_VERIFY:
 			c->verify = true;
 			break;
@@ -302,8 +327,8 @@ static void report_failure(const struct copy *c)
 int p2pctl_copy(int argc, char **argv)
 {
 	struct copy c = {
-		.src = { .role = "SRC", .fd = -1 },
-		.dst = { .role = "DST", .fd = -1 },
+		.src = { .role = "SRC", .fd = -1, .dio_fd = -1 },
+		.dst = { .role = "DST", .fd = -1, .dio_fd = -1 },
 		.block_size = DEFAULT_BLOCK_SIZE,
 		.queue_depth = BLK_DMABUF_DEFAULT_QD,
 		.buf = { .fd = -1, .dev = -1, .gem = { .drm = -1 } },
@@ -319,6 +344,9 @@ int p2pctl_copy(int argc, char **argv)
 	if (copy_endpoint_open(&c.src, false) || copy_endpoint_open(&c.dst, true) ||
 	    copy_check_ranges(&c) || copy_buffer_get(&c) || copy_buffer_map(&c) ||
 	    setup_ios(&c))
+		goto out;
+	copy_probe_files(&c);
+	if (copy_engine_setup(&c))
 		goto out;
 
 	if (copy_run(&c)) {
@@ -345,6 +373,7 @@ int p2pctl_copy(int argc, char **argv)
 	}
 	status = P2PCTL_EXIT_OK;
 out:
+	copy_engine_teardown(&c);
 	free(c.bounce);
 	free(c.ios);
 	copy_buffer_put(&c.buf);

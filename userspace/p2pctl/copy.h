@@ -2,8 +2,9 @@
 /*
  * p2pctl copy: what its files share.  copy.c parses the command line and
  * runs the steps; copy-endpoint.c opens and checks SRC and DST,
- * copy-buffer.c gets the dma-buf, copy-io.c moves the data, copy-verify.c
- * compares the ranges afterwards and copy-report.c says what happened.
+ * copy-buffer.c gets the dma-buf, copy-io.c moves the data (the ioctls and
+ * the CPU), copy-uring.c with io_uring, copy-verify.c compares the ranges
+ * afterwards and copy-report.c says what happened.
  */
 #ifndef P2PCTL_COPY_H
 #define P2PCTL_COPY_H
@@ -17,6 +18,7 @@
 
 #include "p2pctl.h"
 #include "pci.h"
+#include "uring-dmabuf.h"
 
 
 #define CMD			"copy"
@@ -59,6 +61,11 @@ struct endpoint {
 	/* Once FIDMABUFRW said no: the CPU copies the file, and why. */
 	bool cpu_only;
 	char cpu_reason[REASON_LEN];
+	/* The io_uring engine: an O_DIRECT fd and the buffer's slot for it. */
+	int dio_fd;
+	bool registered;
+	uint32_t slot;
+	uint32_t uring_path;		/* BLK_DMABUF_PATH_* of the slot */
 };
 
 /* The block device that does @e's DMA: @e's own or its filesystem's. */
@@ -71,7 +78,9 @@ static inline const char *endpoint_dev(const struct endpoint *e)
 struct direction {
 	const char *name;		/* "read", "write" */
 	uint64_t calls;			/* ioctls, and CPU passes over files */
-	uint64_t maps;			/* mappings the ioctls made */
+	uint64_t requests;		/* io_uring reads or writes */
+	uint64_t maps;			/* mappings made for it */
+	bool maps_unknown;		/* io_uring, another exporter's buffer */
 	uint64_t cpu_bytes;		/* bounced, cleared, or for files */
 	struct {
 		const char *path;	/* "p2p", "system", "cpu"... */
@@ -81,6 +90,9 @@ struct direction {
 };
 
 enum via { VIA_AUTO, VIA_PROVIDER, VIA_FD, VIA_GEM };
+
+/* What issues the block I/O: --engine, and what the copy used. */
+enum engine { ENGINE_AUTO, ENGINE_IO_URING, ENGINE_IOCTL, ENGINE_NONE };
 
 struct buffer {
 	enum via via;
@@ -105,12 +117,23 @@ struct copy {
 	bool has_length;
 	uint64_t block_size;
 	uint32_t queue_depth;
+	enum engine engine_asked, engine;
+	/* Why the copy does not use io_uring, when it does not. */
+	char engine_reason[REASON_LEN];
+	struct uring_dmabuf ring;
+	struct uring_dmabuf_io *uios;
+	uint32_t max_uios;
 	bool verify, json;
 	struct buffer buf;
 	struct blk_dmabuf_io *ios;
 	uint32_t max_ios;
 	struct direction rd, wr;
-	uint64_t ioctl_cpu;		/* cpu_bytes the ioctls reported */
+	/*
+	 * What the CPU copied in the kernel's block I/O: the bounce path's
+	 * bytes and the zeros past a file's end (the ioctls report them; with
+	 * io_uring every byte of a bounce slot).
+	 */
+	uint64_t block_cpu;
 	uint64_t file_cpu;		/* bytes p2pctl's CPU copied for files */
 	void *bounce;			/* block_size bytes, see file_rw() */
 	uint64_t read_done, written;	/* bytes through each direction */
@@ -136,7 +159,28 @@ int copy_buffer_query(struct copy *c, struct dma_buf_p2p_query *q);
 void copy_buffer_put(struct buffer *b);
 
 /* copy-io.c: 0 or -errno, after saying why; c->copied is in DST. */
+void copy_probe_files(struct copy *c);
 int copy_run(struct copy *c);
+/* For copy-uring.c. */
+void copy_note_block_path(struct copy *c, const struct endpoint *e,
+			  uint32_t kpath, struct direction *d);
+void copy_progress(struct copy *c);
+int copy_file_io(struct copy *c, struct endpoint *e, bool write, uint64_t pos,
+		 uint64_t from, uint64_t len, uint64_t *good);
+void copy_io_fail(struct copy *c, const struct endpoint *e, bool write,
+		  int err, uint64_t at, const char *why);
+
+/*
+ * copy-uring.c.  copy_engine_setup(): which engine the copy uses, with
+ * io_uring its ring and registrations; 0 or an exit code after saying why
+ * not (--engine io_uring that cannot be had).  copy_uring_io() moves one
+ * window of a registered endpoint like copy-io.c's ioctls do.
+ */
+int copy_engine_setup(struct copy *c);
+int copy_uring_io(struct copy *c, struct endpoint *e, bool write, uint64_t pos,
+		  uint64_t len, uint64_t *good);
+void copy_engine_teardown(struct copy *c);
+const char *copy_engine_name(enum engine engine);
 
 /* copy-verify.c: 0 or -errno; sets c->verified, c->match, c->mismatch. */
 int copy_verify(struct copy *c);

@@ -159,10 +159,12 @@ struct blk_dmabuf_rw_batch {
  * (as with O_DIRECT, whether or not the file was opened with it): the
  * file's extents become bios that carry the buffer's range, on the same
  * native or bounce path as BLKDMABUFRW on the filesystem's block device.
- * Holes and unwritten extents read as zeros (the CPU clears that part of
- * the buffer).  A read may reach into the logical block that holds end of
- * file, not past it: the bytes of the range past end of file read as zeros
- * (cleared by the CPU, counted in @cpu_bytes).  Writes may extend the file.
+ * Holes and unwritten extents read as zeros: the CPU clears that part of
+ * the buffer inside the filesystem's direct I/O, which does not say how
+ * much, so @cpu_bytes does not count it.  A read may reach into the logical
+ * block that holds end of file, not past it: the bytes of the range past
+ * end of file read as zeros (cleared by the CPU, counted in @cpu_bytes).
+ * Writes may extend the file.
  * The file's page cache is kept coherent as for O_DIRECT.
  *
  * Errors as BLKDMABUFRW's, and:
