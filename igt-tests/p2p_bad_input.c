@@ -212,16 +212,6 @@ static struct ctx ctx;
 /* ------------------------------------------------------------------ */
 /* The process and the machine                                          */
 
-static const char *ename(int err)
-{
-	const char *s;
-
-	if (!err)
-		return "success";
-	s = strerrorname_np(err);
-	return s ? s : "?";
-}
-
 static unsigned long read_taint(void)
 {
 	unsigned long t = 0;
@@ -685,10 +675,10 @@ static int run_case(const struct family *f, const struct ioc_case *tc,
 		close(((struct dma_buf_p2p_alloc *)p)->fd);
 	snapshot(&after);
 
-	igt_info("%s: %s\n", label, ename(err));
+	igt_info("%s: %s\n", label, p2p_errno_name(err));
 	if (ret != -1 || err != tc->err) {
-		igt_warn("%s: got %s, expected %s\n", label, ename(err),
-			 ename(tc->err));
+		igt_warn("%s: got %s, expected %s\n", label, p2p_errno_name(err),
+			 p2p_errno_name(tc->err));
 		return 1;
 	}
 	if (readable && memcmp(p, want, readable)) {
@@ -2299,7 +2289,7 @@ static void fz_report(unsigned long i, const char *on, unsigned long req,
 	for (size_t j = 0; j < size && j < 64; j++)
 		snprintf(hex + 3 * j, 4, "%02x ", arg[j]);
 	igt_warn("fuzz call %lu on %s: request %#lx, argument %p: %s; "
-		 "argument bytes: %s\n", i, on, req, p, ename(err), hex);
+		 "argument bytes: %s\n", i, on, req, p, p2p_errno_name(err), hex);
 }
 
 static void fz_print(const struct fz_stats *st)
@@ -2315,7 +2305,7 @@ static void fz_print(const struct fz_stats *st)
 		for (int e = 1; e < MAX_ERRNO; e++)
 			if (st->err[r][e] && n < (int)sizeof(line))
 				n += snprintf(line + n, sizeof(line) - n,
-					      ", %s %lu", ename(e),
+					      ", %s %lu", p2p_errno_name(e),
 					      st->err[r][e]);
 		igt_info("%s\n", line);
 	}

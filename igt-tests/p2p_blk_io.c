@@ -92,8 +92,6 @@ IGT_TEST_DESCRIPTION("Read and write block devices straight into and out "
 
 enum { CMB, PEER, FAR };
 
-#define IMPORT_STATS	"/sys/kernel/debug/dma-buf-p2p-import/stats"
-#define BLK_STATS	"/sys/kernel/debug/blk-dmabuf/stats"
 #define EXPORTER_DEBUGFS "/sys/kernel/debug/dma-buf-p2p/"
 
 /* A block device of the test machine, the image behind it. */
@@ -310,23 +308,6 @@ static const char *mode_name(uint32_t mode)
 /* ------------------------------------------------------------------ */
 /* Counters: importer, block layer, exporter providers (debugfs)         */
 
-static long long stats_key(const char *file, const char *key)
-{
-	char line[256], name[64];
-	long long v, found = -1;
-	FILE *f;
-
-	f = fopen(file, "re");
-	igt_assert_f(f, "cannot open %s: %m\n", file);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld", name, &v) == 2 &&
-		    !strcmp(name, key))
-			found = v;
-	fclose(f);
-	igt_assert_f(found >= 0, "no '%s' in %s\n", key, file);
-	return found;
-}
-
 struct provider_counters {
 	long long allocs, maps_bus, maps_hb, maps_sys, to_sys, to_bar, copied,
 		  mapped_p2p;
@@ -363,14 +344,14 @@ static void read_provider(const struct p2p_pci *pci,
 
 static void read_counters(const struct env *e, struct counters *c)
 {
-	c->imports = stats_key(IMPORT_STATS, "imports");
-	c->maps = stats_key(IMPORT_STATS, "maps");
-	c->invalidations = stats_key(IMPORT_STATS, "invalidations");
-	c->cpu_bytes = stats_key(IMPORT_STATS, "cpu_bytes");
-	c->native_bios = stats_key(BLK_STATS, "native_requests");
-	c->native_bytes = stats_key(BLK_STATS, "native_bytes");
-	c->bounce_bios = stats_key(BLK_STATS, "bounce_bios");
-	c->bounce_bytes = stats_key(BLK_STATS, "bounce_bytes");
+	c->imports = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
+	c->maps = p2p_debugfs_key(P2P_IMPORT_STATS, "maps");
+	c->invalidations = p2p_debugfs_key(P2P_IMPORT_STATS, "invalidations");
+	c->cpu_bytes = p2p_debugfs_key(P2P_IMPORT_STATS, "cpu_bytes");
+	c->native_bios = p2p_debugfs_key(P2P_BLK_STATS, "native_requests");
+	c->native_bytes = p2p_debugfs_key(P2P_BLK_STATS, "native_bytes");
+	c->bounce_bios = p2p_debugfs_key(P2P_BLK_STATS, "bounce_bios");
+	c->bounce_bytes = p2p_debugfs_key(P2P_BLK_STATS, "bounce_bytes");
 	read_provider(&e->m.vram, &c->vram);
 	read_provider(&e->m.nvme[CMB].pci, &c->cmb);
 }
@@ -1682,14 +1663,6 @@ static void stream_start(struct env *e, struct stream *s, pthread_t *th,
 	igt_assert_eq(pthread_create(th, NULL, stream_reader, s), 0);
 }
 
-/* "EIO" for EIO. */
-static const char *errno_name(int e)
-{
-	const char *name = strerrorname_np(e);
-
-	return name ? name : "unknown errno";
-}
-
 /*
  * The failed calls that started before (@after false) or after the mark by
  * errno, e.g. "EIO 3, ENODEV 12", or "none".
@@ -1706,7 +1679,7 @@ static void stream_errnos(struct stream *s, bool after, char *buf, size_t len)
 		if (!n || used >= len)
 			continue;
 		used += snprintf(buf + used, len - used, "%s%s %ld",
-				 used ? ", " : "", e ? errno_name(e) : "other",
+				 used ? ", " : "", e ? p2p_errno_name(e) : "other",
 				 n);
 	}
 	if (!buf[0])
@@ -2053,7 +2026,7 @@ static double wait_released(ino_t ino, long long imports, double timeout)
 	double start = p2p_now_s();
 
 	do {
-		if (stats_key(IMPORT_STATS, "imports") <= imports &&
+		if (p2p_debugfs_key(P2P_IMPORT_STATS, "imports") <= imports &&
 		    (!ino || !buffer_entry(ino, NULL, 0)))
 			return p2p_now_s() - start;
 		sleep_ms(50);
@@ -2076,14 +2049,14 @@ static void test_cache_released_on_close(struct env *e)
 	/* Imports cached by earlier tests' buffers go away first. */
 	t = wait_released(0, 0, 5);
 	igt_assert_f(t >= 0, "%lld imports still cached 5 s after the "
-		     "earlier tests\n", stats_key(IMPORT_STATS, "imports"));
-	base = stats_key(IMPORT_STATS, "imports");
+		     "earlier tests\n", p2p_debugfs_key(P2P_IMPORT_STATS, "imports"));
+	base = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 
 	fd = p2p_alloc(e->dev, &e->m.vram, size, O_RDWR | O_CLOEXEC);
 	ino = fd_ino(fd);
 	blk_rw(peer, fd, 0, 0, 0, MiB, &rw);
 	assert_native(&rw, 1);
-	igt_assert_eq_u64(stats_key(IMPORT_STATS, "imports"), base + 1);
+	igt_assert_eq_u64(p2p_debugfs_key(P2P_IMPORT_STATS, "imports"), base + 1);
 	p2p_query(e->dev, fd, &q);
 	snprintf(want, sizeof(want), "  attachment %s ",
 		 find_attachment(&q, peer->pci)->device);
@@ -2095,7 +2068,7 @@ static void test_cache_released_on_close(struct env *e)
 	igt_assert_fd(fd2);
 	close(fd);
 	sleep(3);
-	igt_assert_eq_u64(stats_key(IMPORT_STATS, "imports"), base + 1);
+	igt_assert_eq_u64(p2p_debugfs_key(P2P_IMPORT_STATS, "imports"), base + 1);
 	igt_assert(buffer_entry(ino, NULL, 0));
 	blk_rw(peer, fd2, 0, MiB, 0, MiB, &rw);
 	assert_native(&rw, 0);
@@ -2105,7 +2078,7 @@ static void test_cache_released_on_close(struct env *e)
 	t = wait_released(ino, base, 3);
 	igt_assert_f(t >= 0, "3 s after the last close: %lld imports "
 		     "(expected %lld), buffer %s\n",
-		     stats_key(IMPORT_STATS, "imports"), base,
+		     p2p_debugfs_key(P2P_IMPORT_STATS, "imports"), base,
 		     buffer_entry(ino, NULL, 0) ? "still listed" : "gone");
 	igt_info("import and buffer released %.2f s after the last close\n",
 		 t);
@@ -2215,7 +2188,7 @@ static void test_remove_during_stream(struct env *e)
 
 	/* Imports cached by earlier tests' buffers go away first. */
 	wait_released(0, 0, RELEASE_TIMEOUT);
-	base = stats_key(IMPORT_STATS, "imports");
+	base = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 	igt_info("imports before the test: %lld\n", base);
 
 	stream_start(e, s, &th, 0x5eed0003, allowed);
@@ -2276,7 +2249,7 @@ static void test_remove_during_stream(struct env *e)
 	igt_assert_eq(atomic_load(&s->anomalies), 0);
 	stream_check_final(e, s);
 	igt_info("imports with the stream's buffer and the removed device "
-		 "still open: %lld\n", stats_key(IMPORT_STATS, "imports"));
+		 "still open: %lld\n", p2p_debugfs_key(P2P_IMPORT_STATS, "imports"));
 
 	stream_free(s);
 	bdev_close(peer);
@@ -2319,7 +2292,7 @@ static void test_remove_during_stream(struct env *e)
 	/* All closed: no import of either buffer, old device or new, stays. */
 	start = p2p_now_s();
 	do {
-		imports = stats_key(IMPORT_STATS, "imports");
+		imports = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 		done = imports <= base && !buffer_entry(stream_ino, NULL, 0) &&
 		       !buffer_entry(ino, NULL, 0);
 		if (!done)

@@ -111,7 +111,6 @@ IGT_TEST_DESCRIPTION("Threads allocating, mapping, migrating, doing I/O, "
 /* The importer lets go of a closed buffer within about a second. */
 #define RELEASE_TIMEOUT_MS 5000
 
-#define IMPORT_STATS	"/sys/kernel/debug/dma-buf-p2p-import/stats"
 
 enum { DISK_CMB, DISK_PEER, DISK_FAR, NR_DISKS };
 enum { PROV_VRAM, PROV_CMB, NR_PROVIDERS };
@@ -284,13 +283,6 @@ static void tolerate(struct worker *w, int err)
 		atomic_fetch_add(&w->os->ebusy, 1);
 	else if (err == -ENOSPC)
 		atomic_fetch_add(&w->os->enospc, 1);
-}
-
-static const char *err_name(int err)
-{
-	const char *name = strerrorname_np(-err);
-
-	return !err ? "no error" : name ? name : "an unknown errno";
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,7 +571,7 @@ static bool check_map(struct worker *w, struct slot *s, unsigned int page,
 	munmap(map, len);
 	if (err) {
 		fail(w, "DMA_BUF_IOCTL_SYNC on %s: %s\n",
-		     slot_name(s, name, sizeof(name)), err_name(err));
+		     slot_name(s, name, sizeof(name)), p2p_errno_name(-err));
 		return false;
 	}
 	snprintf(msg, sizeof(msg), "%s, through the mmap of %s", what,
@@ -671,7 +663,7 @@ static int op_alloc(struct worker *w)
 			return OP_DONE;
 		}
 		return fail(w, "%u KiB on the %s: %s\n", pages * PAGE / 1024,
-			    provider_names[provider], err_name(err));
+			    provider_names[provider], p2p_errno_name(-err));
 	}
 	err = __p2p_query(st->dev, fd, &q);
 	if (err || q.q.size != (uint64_t)pages * PAGE ||
@@ -680,7 +672,7 @@ static int op_alloc(struct worker *w)
 		slot_free(w, s);
 		return fail(w, "a new %u KiB buffer: QUERY %s, size %" PRIu64
 			    ", placement %u\n", pages * PAGE / 1024,
-			    err_name(err), (uint64_t)q.q.size,
+			    p2p_errno_name(-err), (uint64_t)q.q.size,
 			    q.q.placement);
 	}
 
@@ -799,12 +791,12 @@ static bool slot_retire(struct worker *w, struct slot *s)
 	moved = __p2p_migrate(st->dev, s->fd, DMA_BUF_P2P_PLACEMENT_BAR);
 	if (moved && !(moved == -ENOSPC && s->provider == PROV_CMB)) {
 		fail(w, "moving %s back to its provider to close it: %s\n",
-		     name, err_name(moved));
+		     name, p2p_errno_name(-moved));
 		goto out_close;
 	}
 	err = __p2p_query(st->dev, s->fd, &q);
 	if (err) {
-		fail(w, "QUERY of %s: %s\n", name, err_name(err));
+		fail(w, "QUERY of %s: %s\n", name, p2p_errno_name(-err));
 		goto out_close;
 	}
 	if (q.q.pin_count) {
@@ -859,7 +851,7 @@ static int op_dup(struct worker *w)
 	close(fd);
 	if (err || q.q.size != (uint64_t)s->pages * PAGE) {
 		fail(w, "QUERY through a dup of %s: %s, size %" PRIu64 "\n",
-		     slot_name(s, name, sizeof(name)), err_name(err),
+		     slot_name(s, name, sizeof(name)), p2p_errno_name(-err),
 		     (uint64_t)q.q.size);
 		slot_put(w, s);
 		return OP_FAILED;
@@ -886,7 +878,7 @@ static int op_migrate(struct worker *w)
 		return OP_SKIPPED;
 	err = __p2p_query(st->dev, s->fd, &q);
 	if (err) {
-		ret = fail(w, "QUERY: %s\n", err_name(err));
+		ret = fail(w, "QUERY: %s\n", p2p_errno_name(-err));
 		goto out;
 	}
 	data = atomic_load(&s->data_ops) > 0;
@@ -900,7 +892,7 @@ static int op_migrate(struct worker *w)
 	} else if (err) {
 		ret = fail(w, "moving %s to %s: %s%s\n",
 			   slot_name(s, name, sizeof(name)),
-			   to ? "system memory" : "the BAR", err_name(err),
+			   to ? "system memory" : "the BAR", p2p_errno_name(-err),
 			   err == -EBUSY ? ", and nothing pinned it" : "");
 	} else if (q.q.placement != to) {
 		atomic_fetch_add(&st->moves, 1);
@@ -942,7 +934,7 @@ static int op_query(struct worker *w)
 		ret = fail(w, "QUERY of %s: %s, size %" PRIu64 ", provider "
 			   "%x:%x, placement %u, %u chunks of %" PRIu64
 			   " bytes, %u attachments\n",
-			   slot_name(s, name, sizeof(name)), err_name(err),
+			   slot_name(s, name, sizeof(name)), p2p_errno_name(-err),
 			   (uint64_t)q.q.size, q.q.provider.domain,
 			   q.q.provider.bdf, q.q.placement, q.q.nr_chunks,
 			   total, q.q.nr_attachments);
@@ -979,7 +971,7 @@ static int op_probe(struct worker *w)
 	if (err) {
 		ret = fail(w, "PROBE of %s for %s: %s%s\n",
 			   slot_name(s, name, sizeof(name)),
-			   st->disk[n].name, err_name(err),
+			   st->disk[n].name, p2p_errno_name(-err),
 			   err == -EBUSY ? ", and nothing pinned it" : "");
 		goto out;
 	}
@@ -1032,7 +1024,7 @@ static int op_vgem_import(struct worker *w)
 		else
 			ret = fail(w, "vgem imports %s: %s%s\n",
 				   slot_name(s, name, sizeof(name)),
-				   err_name(err), err == -EBUSY ?
+				   p2p_errno_name(-err), err == -EBUSY ?
 				   ", and nothing else pinned it" : "");
 		pin_end(s, &pw);
 		goto out;
@@ -1052,7 +1044,7 @@ static int op_vgem_import(struct worker *w)
 	    q.att[i].reason != DMA_BUF_P2P_REASON_NO_PEER2PEER)
 		ret = fail(w, "%s imported by vgem: QUERY %s, placement %u, "
 			   "pinned %u times, vgem %s\n",
-			   slot_name(s, name, sizeof(name)), err_name(err),
+			   slot_name(s, name, sizeof(name)), p2p_errno_name(-err),
 			   q.q.placement, q.q.pin_count,
 			   i < q.q.nr_attachments ? "attached" : "absent");
 out:
@@ -1126,7 +1118,7 @@ static int op_mmap_write(struct worker *w)
 	munmap(map, len);
 	if (err) {
 		ret = fail(w, "DMA_BUF_IOCTL_SYNC on %s: %s\n", name,
-			   err_name(err));
+			   p2p_errno_name(-err));
 		goto out;
 	}
 	snprintf(msg, sizeof(msg), "a write read back through the mmap of %s",
@@ -1189,7 +1181,7 @@ static int transfer(struct worker *w, struct slot *s, const struct disk *d,
 			    flags & BLK_DMABUF_WRITE ? "from" : "into",
 			    slot_name(s, name, sizeof(name)), buf_off,
 			    flags & BLK_DMABUF_BOUNCE ? " (bounced)" : "",
-			    err_name(err),
+			    p2p_errno_name(-err),
 			    err == -EBUSY ? ", and nothing pinned it" : "");
 	if (!check_path(w, flags, rw.path, rw.cpu_bytes, len, pinned))
 		return OP_FAILED;
@@ -1347,8 +1339,8 @@ static int op_blk_batch(struct worker *w)
 			   "into %s%s: %s; entry %u: %s\n", nr, total / KiB,
 			   d->name, name,
 			   flags & BLK_DMABUF_BOUNCE ? " (bounced)" : "",
-			   err_name(err), i,
-			   i < nr ? err_name(io[i].result) : "-");
+			   p2p_errno_name(-err), i,
+			   i < nr ? p2p_errno_name(-io[i].result) : "-");
 		goto out;
 	}
 	if (!check_path(w, flags, b.path, b.cpu_bytes, total, pinned)) {
@@ -1455,20 +1447,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Dma-bufs the importer holds now, over all its users. */
 static long long import_count(void)
 {
-	char line[128], name[64];
-	long long v, found = -1;
-	FILE *f = fopen(IMPORT_STATS, "re");
-
-	igt_assert_f(f, "cannot open " IMPORT_STATS ": %m\n");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld", name, &v) == 2 &&
-		    !strcmp(name, "imports"))
-			found = v;
-	fclose(f);
-	igt_assert(found >= 0);
-	return found;
+	return p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 }
 
 static uint64_t provider_free(const struct stress *st, int provider)

@@ -84,8 +84,6 @@ IGT_TEST_DESCRIPTION("DMA-BUFs as io_uring registered buffers: fixed reads "
 #define SMALL_FILE	"small.bin"	/* 4 KiB */
 #define NEW_FILE	"p2p-uring-new.bin"
 
-#define IMPORT_STATS	"/sys/kernel/debug/dma-buf-p2p-import/stats"
-#define BLK_STATS	"/sys/kernel/debug/blk-dmabuf/stats"
 #define EXPORTER_BUFFERS "/sys/kernel/debug/dma-buf-p2p/buffers"
 
 enum { CMB, PEER, FAR };
@@ -220,12 +218,12 @@ struct counters {
 
 static void read_counters(struct counters *c)
 {
-	c->imports = p2p_debugfs_key(IMPORT_STATS, "imports");
-	c->maps = p2p_debugfs_key(IMPORT_STATS, "maps");
-	c->invalidations = p2p_debugfs_key(IMPORT_STATS, "invalidations");
-	c->cpu_bytes = p2p_debugfs_key(IMPORT_STATS, "cpu_bytes");
-	c->native_bytes = p2p_debugfs_key(BLK_STATS, "native_bytes");
-	c->bounce_bytes = p2p_debugfs_key(BLK_STATS, "bounce_bytes");
+	c->imports = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
+	c->maps = p2p_debugfs_key(P2P_IMPORT_STATS, "maps");
+	c->invalidations = p2p_debugfs_key(P2P_IMPORT_STATS, "invalidations");
+	c->cpu_bytes = p2p_debugfs_key(P2P_IMPORT_STATS, "cpu_bytes");
+	c->native_bytes = p2p_debugfs_key(P2P_BLK_STATS, "native_bytes");
+	c->bounce_bytes = p2p_debugfs_key(P2P_BLK_STATS, "bounce_bytes");
 }
 
 /* Every byte between @a and @b went the native way, none by the CPU. */
@@ -860,11 +858,9 @@ static void run_reg_case(const struct env *e, struct io_uring *ring,
 	}
 	path_in = reg.path;
 	err = __p2p_uring_register_dmabuf(ring->ring_fd, arg, nr_args);
-	igt_info("register with %s: %s\n", c->what,
-		 err ? p2p_errno_name(-err) : "success");
+	igt_info("register with %s: %s\n", c->what, p2p_errno_name(-err));
 	igt_assert_f(err == -c->err, "IORING_REGISTER_DMABUF with %s: %s, "
-		     "expected %s\n", c->what,
-		     err ? p2p_errno_name(-err) : "success",
+		     "expected %s\n", c->what, p2p_errno_name(-err),
 		     p2p_errno_name(c->err));
 	igt_assert_f(reg.path == path_in, "IORING_REGISTER_DMABUF with %s "
 		     "failed and wrote path %u\n", c->what, reg.path);
@@ -876,11 +872,9 @@ static void assert_reg_err(struct io_uring *ring,
 {
 	int got = __p2p_uring_register_dmabuf(ring->ring_fd, reg, 1);
 
-	igt_info("register %s: %s\n", what,
-		 got ? p2p_errno_name(-got) : "success");
+	igt_info("register %s: %s\n", what, p2p_errno_name(-got));
 	igt_assert_f(got == -err, "IORING_REGISTER_DMABUF %s: %s, expected "
-		     "%s\n", what, got ? p2p_errno_name(-got) : "success",
-		     p2p_errno_name(err));
+		     "%s\n", what, p2p_errno_name(-got), p2p_errno_name(err));
 }
 
 struct io_case {
@@ -1553,7 +1547,7 @@ struct freed_state {
 
 static void freed_read(const struct env *e, ino_t ino, struct freed_state *f)
 {
-	f->imports = p2p_debugfs_key(IMPORT_STATS, "imports");
+	f->imports = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 	f->listed = buffer_listed(ino);
 	f->avail = p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
 }
@@ -1595,10 +1589,10 @@ static long long settle_imports(void)
 	long long n;
 
 	for (double t0 = p2p_now_s();
-	     p2p_debugfs_key(IMPORT_STATS, "imports") &&
+	     p2p_debugfs_key(P2P_IMPORT_STATS, "imports") &&
 	     p2p_now_s() - t0 < 10;)
 		sleep_ms(50);
-	n = p2p_debugfs_key(IMPORT_STATS, "imports");
+	n = p2p_debugfs_key(P2P_IMPORT_STATS, "imports");
 	igt_assert_f(!n, "%lld imports still cached 10 s after the earlier "
 		     "subtests\n", n);
 	return n;
@@ -1640,7 +1634,7 @@ static void test_unregister_frees(struct env *e)
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&ring, SLOT, b.fd, e->peer,
 						    0),
 			  BLK_DMABUF_PATH_NATIVE);
-	igt_assert_eq(p2p_debugfs_key(IMPORT_STATS, "imports"), base + 1);
+	igt_assert_eq(p2p_debugfs_key(P2P_IMPORT_STATS, "imports"), base + 1);
 	assert_stayed_p2p(e, b.fd);
 	for (int i = 0; i < QD; i++)
 		p2p_uring_queue(&ring, e->peer, SLOT, false, ios[i].buf_offset,
@@ -1842,7 +1836,7 @@ igt_main
 		io_uring_queue_exit(&ring);
 		igt_assert_f(err == -ENXIO, "IORING_REGISTER_DMABUF without a "
 			     "buffer table: %s, expected ENXIO%s\n",
-			     err ? p2p_errno_name(-err) : "success",
+			     p2p_errno_name(-err),
 			     err == -EINVAL ? " (no IORING_REGISTER_DMABUF in "
 			     "this kernel)" : "");
 	}

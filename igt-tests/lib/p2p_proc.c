@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <string.h>
 #include <time.h>
 
 #include "igt.h"
@@ -33,4 +35,13 @@ uint64_t p2p_splitmix64(uint64_t *state)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
+}
+
+const char *p2p_errno_name(int err)
+{
+	const char *name = strerrorname_np(err);
+
+	if (!err)
+		return "success";
+	return name ? name : "unknown errno";
 }

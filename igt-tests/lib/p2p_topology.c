@@ -516,3 +516,20 @@ void p2p_fill_pattern(void *buf, size_t len, uint64_t seed)
 		p[i] = x >> 56;
 	}
 }
+
+long long p2p_debugfs_key(const char *file, const char *key)
+{
+	char line[256], name[64];
+	long long v, found = -1;
+	FILE *f;
+
+	f = fopen(file, "re");
+	igt_assert_f(f, "cannot open %s: %m\n", file);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lld", name, &v) == 2 &&
+		    !strcmp(name, key))
+			found = v;
+	fclose(f);
+	igt_assert_f(found >= 0, "no '%s' in %s\n", key, file);
+	return found;
+}

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The test machine as the tests see it: the PCI functions named by the
- * harness (scripts/vm exports P2P_* variables), their sysfs state, and the
- * P2P path the kernel should report between two of them, computed from the
- * sysfs topology alone.
+ * harness (scripts/vm exports P2P_* variables), their sysfs state, the
+ * framework's debugfs counters, and the P2P path the kernel should report
+ * between two of them, computed from the sysfs topology alone.
  */
 #ifndef P2P_TOPOLOGY_H
 #define P2P_TOPOLOGY_H
@@ -75,6 +75,12 @@ bool p2p_nvme_ctrl_by_serial(const char *serial, char *name, size_t len);
  */
 bool p2p_nvme_ns_by_serial(const char *serial, uint32_t nsid, char *name,
 			   size_t len);
+
+/* The importer's and the block layer's counters (debugfs). */
+#define P2P_IMPORT_STATS "/sys/kernel/debug/dma-buf-p2p-import/stats"
+#define P2P_BLK_STATS	"/sys/kernel/debug/blk-dmabuf/stats"
+/* The value of @key in a debugfs file of "key value" lines. */
+long long p2p_debugfs_key(const char *file, const char *key);
 
 /* sysfs file of a PCI function, e.g. ("0000:03:00.0", "p2pmem/size"). */
 bool p2p_sysfs_read(const char *addr, const char *attr, char *buf, size_t len);

@@ -11,17 +11,11 @@
 #include <linux/blk-dmabuf.h>
 
 #include "igt.h"
+#include "p2p_proc.h"
 #include "p2p_uring.h"
 
 /* How long a ring may go without completing anything it has in flight. */
 #define P2P_URING_STALL_S	60
-
-const char *p2p_errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "unknown errno";
-}
 
 void p2p_uring_init(struct io_uring *ring, unsigned int entries,
 		    unsigned int nr_slots)
@@ -213,21 +207,4 @@ unsigned int p2p_uring_run(struct io_uring *ring, int fd, unsigned int index,
 	}
 	free(in_flight);
 	return most;
-}
-
-long long p2p_debugfs_key(const char *file, const char *key)
-{
-	char line[256], name[64];
-	long long v, found = -1;
-	FILE *f;
-
-	f = fopen(file, "re");
-	igt_assert_f(f, "cannot open %s: %m\n", file);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lld", name, &v) == 2 &&
-		    !strcmp(name, key))
-			found = v;
-	fclose(f);
-	igt_assert_f(found >= 0, "no '%s' in %s\n", key, file);
-	return found;
 }

@@ -17,9 +17,6 @@
 
 #include "io_uring_dmabuf.h"
 
-/* "EINVAL" for EINVAL (a positive errno), "unknown errno" otherwise. */
-const char *p2p_errno_name(int err);
-
 /*
  * A ring of @entries entries with a sparse table of @nr_slots registered
  * buffers, all empty.
@@ -96,8 +93,5 @@ typedef void (*p2p_uring_done_t)(const struct p2p_uring_io *io, void *priv);
 unsigned int p2p_uring_run(struct io_uring *ring, int fd, unsigned int index,
 			   bool write, struct p2p_uring_io *ios, unsigned int n,
 			   unsigned int qd, p2p_uring_done_t done, void *priv);
-
-/* The value of @key in a debugfs file of "key value" lines. */
-long long p2p_debugfs_key(const char *file, const char *key);
 
 #endif /* P2P_URING_H */

@@ -203,7 +203,7 @@ int copy_buffer_get(struct copy *c)
 		return -ret;
 	}
 	b->size = size;
-	if (!p2pctl_dmabuf_exporter(b->fd, b->exporter, sizeof(b->exporter)))
+	if (!p2pctl_fdinfo(b->fd, "exp_name", b->exporter, sizeof(b->exporter)))
 		snprintf(b->exporter, sizeof(b->exporter), "?");
 
 	/* Every window a whole number of blocks of both devices. */

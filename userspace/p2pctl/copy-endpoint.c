@@ -89,21 +89,14 @@ static bool block_sysfs(dev_t dev, struct sysfs_block *b)
 static bool fd_mount(int fd, char *type, size_t len, dev_t *dev)
 {
 	unsigned int maj, min;
-	char path[64], *line = NULL, *sep, name[32];
+	char *line = NULL, *sep, name[32], mnt_id[16];
 	int id = -1, mid;
 	size_t cap = 0;
 	bool found = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (id < 0 && getline(&line, &cap, f) > 0)
-		if (sscanf(line, "mnt_id: %d", &mid) == 1)
-			id = mid;
-	fclose(f);
-
+	if (p2pctl_fdinfo(fd, "mnt_id", mnt_id, sizeof(mnt_id)))
+		sscanf(mnt_id, "%d", &id);
 	f = id < 0 ? NULL : fopen("/proc/self/mountinfo", "re");
 	/* "36 25 98:0 /root /mnt rw,noatime shared:1 - ext4 /dev/sda1 rw" */
 	while (f && !found && getline(&line, &cap, f) > 0) {

@@ -35,6 +35,7 @@ const char *copy_engine_name(enum engine engine)
 static void __attribute__((format(printf, 3, 4)))
 no_uring(struct copy *c, int err, const char *fmt, ...)
 {
+	char why[128];
 	size_t n;
 	va_list ap;
 
@@ -42,9 +43,8 @@ no_uring(struct copy *c, int err, const char *fmt, ...)
 	vsnprintf(c->engine_reason, sizeof(c->engine_reason), fmt, ap);
 	va_end(ap);
 	n = strlen(c->engine_reason);
-	snprintf(c->engine_reason + n, sizeof(c->engine_reason) - n,
-		 ": %s (%s)", strerror(err),
-		 strerrorname_np(err) ? strerrorname_np(err) : "?");
+	snprintf(c->engine_reason + n, sizeof(c->engine_reason) - n, ": %s",
+		 p2pctl_strerror(err, why, sizeof(why)));
 }
 
 /* Whether @e reads or writes in the kernel (else the CPU copies it). */

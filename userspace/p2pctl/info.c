@@ -107,7 +107,7 @@ void p2pctl_buf_err(const char *cmd, int err, const struct p2pctl_target *t,
 			   info[0] ? info : "?");
 		break;
 	case EOPNOTSUPP:
-		if (!p2pctl_dmabuf_exporter(t->fd, info, sizeof(info)))
+		if (!p2pctl_fdinfo(t->fd, "exp_name", info, sizeof(info)))
 			snprintf(info, sizeof(info), "another exporter");
 		p2pctl_err(cmd, err,
 			   "%s%s: a dma-buf of %s, not of dma-buf-p2p",

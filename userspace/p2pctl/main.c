@@ -52,8 +52,17 @@ static void usage(FILE *f)
 		"Exit status: 0 success, 1 the operation failed, 2 bad usage.\n");
 }
 
+const char *p2pctl_strerror(int err, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(err);
+
+	snprintf(buf, len, "%s (%s)", strerror(err), name ? name : "?");
+	return buf;
+}
+
 void p2pctl_err(const char *cmd, int err, const char *fmt, ...)
 {
+	char why[128];
 	va_list ap;
 
 	fprintf(stderr, "p2pctl: %s: ", cmd);
@@ -61,8 +70,7 @@ void p2pctl_err(const char *cmd, int err, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	if (err)
-		fprintf(stderr, ": %s (%s)", strerror(err),
-			strerrorname_np(err) ? strerrorname_np(err) : "?");
+		fprintf(stderr, ": %s", p2pctl_strerror(err, why, sizeof(why)));
 	fputc('\n', stderr);
 }
 

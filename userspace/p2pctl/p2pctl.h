@@ -29,6 +29,8 @@ struct p2pctl_cmd {
 	int (*run)(int argc, char **argv);
 };
 
+/* "strerror (ENAME)" of errno @err into @buf, e.g. "No such device (ENODEV)". */
+const char *p2pctl_strerror(int err, char *buf, size_t len);
 /* Errors name the command, the object and the errno: see STYLE.md. */
 void p2pctl_err(const char *cmd, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -61,8 +63,11 @@ int p2pctl_steal_fd(const char *cmd, pid_t pid, int target, int *fd);
  */
 int p2pctl_json_only(const char *cmd, int argc, char **argv,
 		     void (*usage)(FILE *f), bool *json);
-/* The exporter's name of dma-buf @fd (fdinfo exp_name): whether found. */
-bool p2pctl_dmabuf_exporter(int fd, char *buf, size_t len);
+/*
+ * The value of @key in /proc/self/fdinfo/@fd, e.g. "exp_name" (a dma-buf's
+ * exporter) or "mnt_id": whether found.
+ */
+bool p2pctl_fdinfo(int fd, const char *key, char *buf, size_t len);
 /* DMA_BUF_P2P_IOC_QUERY of @fd into @q (arrays may be NULL): 0 or -errno. */
 int p2pctl_query(int dev, int fd, struct dma_buf_p2p_query *q,
 		 struct dma_buf_p2p_attach_info *att, uint32_t max_att,

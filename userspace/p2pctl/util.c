@@ -140,9 +140,10 @@ int p2pctl_query(int dev, int fd, struct dma_buf_p2p_query *q,
 	return 0;
 }
 
-bool p2pctl_dmabuf_exporter(int fd, char *buf, size_t len)
+bool p2pctl_fdinfo(int fd, const char *key, char *buf, size_t len)
 {
 	char path[64], line[256];
+	size_t klen = strlen(key);
 	bool found = false;
 	FILE *f;
 
@@ -151,13 +152,13 @@ bool p2pctl_dmabuf_exporter(int fd, char *buf, size_t len)
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *name = line + 9;
+		char *value = line + klen + 1;
 
-		if (strncmp(line, "exp_name:", 9))
+		if (strncmp(line, key, klen) || line[klen] != ':')
 			continue;
-		name += strspn(name, " \t");
-		name[strcspn(name, "\n")] = '\0';
-		snprintf(buf, len, "%s", name);
+		value += strspn(value, " \t");
+		value[strcspn(value, "\n")] = '\0';
+		snprintf(buf, len, "%s", value);
 		found = true;
 	}
 	fclose(f);
