@@ -9,6 +9,8 @@
 #                  letter, checked with checkpatch --strict (build/series/out)
 #   make deb       Debian packages: the kernel from the series with Debian's
 #                  own config and ours merged, and p2pctl (build/deb/out)
+#   make deb-check make deb's packages through make check's run "packages":
+#                  installed, booted and the README's commands run with them
 #   make vm        boot the test machine with a shell (also: make shell)
 #   make vm-run CMD='...'   run one command in the test machine
 #   make kernel / make userspace / make clean / make distclean
@@ -58,7 +60,7 @@ define build-kernel
 endef
 
 .PHONY: all deps kernel kernel-pin kernel-bench kernel-debug kernel-debug-pin \
-	bench check-debug series deb userspace build vm shell vm-run check \
+	bench check-debug series deb deb-check userspace build vm shell vm-run check \
 	demo clean distclean
 
 all: build
@@ -111,6 +113,11 @@ series: deps
 # Hours on 2 cores the first time: every driver of Debian's config.
 deb: series
 	@KMAKE='$(MAKE) $(KBUILD_ARGS) -j$(JOBS)' $(TOP)/scripts/deb $(BUILD)/deb/out
+
+# make deb's build (if not done yet), then its packages installed and booted
+# in the test machine, compared with Debian's own kernel package.
+deb-check: build series
+	@KMAKE='$(MAKE) $(KBUILD_ARGS) -j$(JOBS)' $(TOP)/scripts/check packages:debian
 
 # Under KASAN a run takes longer than check's timeout allows: about an
 # hour per kernel here, more on a busy machine.
