@@ -191,9 +191,11 @@ static void blk_dmabuf_bounce_read_done(struct work_struct *work)
 {
 	struct blk_dmabuf_bounce *bb = container_of(work, typeof(*bb), work);
 	struct bio *orig = bb->orig;
+	int ret;
 
-	if (blk_dmabuf_bounce_copy(orig, bb->bio, true))
-		orig->bi_status = BLK_STS_IOERR;
+	ret = blk_dmabuf_bounce_copy(orig, bb->bio, true);
+	if (ret)
+		orig->bi_status = errno_to_blk_status(ret);
 	blk_dmabuf_bounce_free(bb);
 	bio_endio(orig);
 }
@@ -221,7 +223,7 @@ static void blk_dmabuf_bounce_piece(struct bio *orig)
 	unsigned int len = orig->bi_iter.bi_size;
 	struct blk_dmabuf_bounce *bb;
 	struct bio *bio;
-	int ret;
+	int ret = -ENOMEM;
 
 	bb = kmalloc(sizeof(*bb), GFP_NOIO);
 	if (!bb)
@@ -259,7 +261,8 @@ static void blk_dmabuf_bounce_piece(struct bio *orig)
 fail_free:
 	blk_dmabuf_bounce_free(bb);
 fail:
-	bio_io_error(orig);
+	orig->bi_status = errno_to_blk_status(ret);
+	bio_endio(orig);
 }
 
 /**
@@ -299,6 +302,12 @@ bool blk_dmabuf_submit_bounced(struct bio *bio)
 		bio_wouldblock_error(bio);
 		return true;
 	}
+	/*
+	 * The pieces complete @bio, which no poll would find: @bio is never
+	 * queued, so it has no cookie.  Unpolled, they go to queues that
+	 * raise interrupts, as a split bio does in bio_split_rw_at().
+	 */
+	bio_clear_polled(bio);
 	while (bio->bi_iter.bi_size > BLK_DMABUF_BOUNCE_MAX) {
 		struct bio *split;
 
@@ -703,8 +712,8 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 		return -EINVAL;
 	qd = batch.queue_depth ?: BLK_DMABUF_DEFAULT_QD;
 
-	ios = memdup_array_user(u64_to_user_ptr(batch.ios), batch.nr_ios,
-				sizeof(*ios));
+	ios = vmemdup_array_user(u64_to_user_ptr(batch.ios), batch.nr_ios,
+				 sizeof(*ios));
 	if (IS_ERR(ios))
 		return PTR_ERR(ios);
 	call = blk_dmabuf_call_open(bdev, batch.dmabuf_fd);
@@ -717,7 +726,8 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 	for (i = 0; i < batch.nr_ios; i++) {
 		struct blk_dmabuf_io *io = &ios[i];
 
-		if (io->result || io->__pad || io->length > SZ_1G) {
+		if (io->result || io->__pad ||
+		    io->length > BLK_DMABUF_BIO_MAX) {
 			ret = -EINVAL;
 			goto out_close;
 		}
@@ -797,7 +807,7 @@ static int blk_dmabuf_rw_batch(struct block_device *bdev, blk_mode_t mode,
 out_close:
 	blk_dmabuf_call_close(call);
 out_free_ios:
-	kfree(ios);
+	kvfree(ios);
 	return ret;
 }
 

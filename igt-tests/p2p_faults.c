@@ -34,6 +34,7 @@ IGT_TEST_DESCRIPTION("Every allocation of allocating, mapping, probing and "
 #define MiB ((uint64_t)1 << 20)
 #define BUF_SIZE	(4 * MiB)
 #define READ_LEN	MiB
+#define BOUNCE_LEN	(128 * 1024)	/* 32 pages, each allocated */
 /* More allocation sites than any operation has: the loop ends before. */
 #define MAX_NTH		400
 
@@ -281,16 +282,21 @@ static void test_probe(struct env *e)
 
 /* BLKDMABUFRW: import, map and I/O of a fresh buffer ------------------ */
 
-static void test_read(struct env *e)
+/*
+ * @len bytes read from peer0 into a new buffer each time, on the path
+ * @flags (BLK_DMABUF_BOUNCE or 0) asks for.
+ */
+static void test_read(struct env *e, uint32_t flags, uint64_t len)
 {
 	const char *image = e->m.nvme[1].image;
-	uint8_t *want = p2p_file_dup(image, 0, READ_LEN);
+	uint8_t *want = p2p_file_dup(image, 0, len);
 	int n, failed = 0;
 
 	baseline(e);
 	for (n = 1; n <= MAX_NTH; n++) {
 		struct blk_dmabuf_rw rw = {
-			.length = READ_LEN,
+			.length = len,
+			.flags = flags,
 		};
 		uint8_t *map;
 		bool hit;
@@ -307,10 +313,12 @@ static void test_read(struct env *e)
 		expect_ok_or_enomem(err, n, "BLKDMABUFRW");
 		failed += !!err;
 		if (!err) {
+			igt_assert_eq_u32(rw.path, flags & BLK_DMABUF_BOUNCE ?
+					  BLK_DMABUF_PATH_BOUNCE :
+					  BLK_DMABUF_PATH_NATIVE);
 			p2p_cpu_access(fd, DMA_BUF_SYNC_START |
 				       DMA_BUF_SYNC_READ);
-			p2p_check_bytes(map, want, READ_LEN,
-					"1 MiB read from peer0");
+			p2p_check_bytes(map, want, len, "the read from peer0");
 			p2p_cpu_access(fd, DMA_BUF_SYNC_END |
 				       DMA_BUF_SYNC_READ);
 		}
@@ -325,7 +333,7 @@ static void test_read(struct env *e)
 	igt_assert(n > 1 && n <= MAX_NTH);
 	igt_assert_f(failed > 0, "no read failed\n");
 	/* The disk never saw a write: its image is what it was. */
-	p2p_check_file(image, 0, want, READ_LEN, "peer0 after the reads");
+	p2p_check_file(image, 0, want, len, "peer0 after the reads");
 	free(want);
 }
 
@@ -372,7 +380,13 @@ igt_main
 		     "I/O) with each allocation failing in turn: the right "
 		     "bytes or ENOMEM, nothing left, the disk untouched.");
 	igt_subtest("read-fails")
-		test_read(&e);
+		test_read(&e, 0, READ_LEN);
+
+	igt_describe("The same on the bounce path (BLK_DMABUF_BOUNCE), whose "
+		     "pages the call allocates: the right bytes or ENOMEM, "
+		     "never EIO.");
+	igt_subtest("read-bounced-fails")
+		test_read(&e, BLK_DMABUF_BOUNCE, BOUNCE_LEN);
 
 	igt_fixture {
 		close(e.disk_fd);

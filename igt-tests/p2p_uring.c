@@ -458,7 +458,7 @@ static void test_read_raw(struct env *e)
 
 	truth = p2p_file_dup(e->peer_image, 0, READ_REGION);
 	vbuf_vram(e, &b, READ_BUF, 0x5a);
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 
 	read_counters(&c0);
 	path = p2p_uring_register_dmabuf(&ring, SLOT, b.fd, e->peer, 0);
@@ -509,7 +509,7 @@ static void test_write_raw(struct env *e)
 
 	vbuf_vram(e, &b, WRITE_LEN, 0);
 	vbuf_fill(&b, src);
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	read_counters(&c0);
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&ring, SLOT, b.fd, e->peer,
 						    0),
@@ -555,7 +555,7 @@ static void test_read_file(struct env *e)
 	vbuf_vram(e, &b, 32 * MiB, 0x5a);
 	fd = p2p_ext4_open(&e->fs, SEQ_FILE, O_RDONLY | O_DIRECT, 0);
 
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	read_counters(&c0);
 	/* For the file: the filesystem's block device is the target. */
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&ring, SLOT, b.fd, fd, 0),
@@ -617,7 +617,7 @@ static void test_write_file(struct env *e)
 		     NEW_FILE);
 	vbuf_vram(e, &b, WRITE_LEN, 0);
 	vbuf_fill(&b, src);
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	read_counters(&c0);
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&ring, SLOT, b.fd, fd, 0),
 			  BLK_DMABUF_PATH_NATIVE);
@@ -676,7 +676,7 @@ static void test_bounce(struct env *e)
 	igt_assert(ios);
 	truth = p2p_file_dup(e->peer_image, 0, READ_REGION);
 	vbuf_vram(e, &b, size, 0x5a);
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 
 	/* Asked for on an NVMe that reaches the buffer. */
 	read_counters(&c0);
@@ -739,6 +739,144 @@ static void test_bounce(struct env *e)
 	p2p_uring_unregister(&ring, SLOT);
 	io_uring_queue_exit(&ring);
 	close(vblk);
+	vbuf_free(&b);
+	free(truth);
+	free(ios);
+}
+
+/* ------------------------------------------------------------------ */
+/* Polled I/O                                                           */
+
+/* Block device @dev's ("/dev/nvme1n1") queue attribute @attr, a number. */
+static uint64_t queue_attr(const char *dev, const char *attr)
+{
+	char path[PATH_MAX], val[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/%s",
+		 strrchr(dev, '/') + 1, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	igt_assert_f(fd >= 0, "cannot open %s: %m\n", path);
+	igt_assert_f(read(fd, val, sizeof(val) - 1) > 0, "read %s: %m\n",
+		     path);
+	close(fd);
+	return strtoull(val, NULL, 10);
+}
+
+/*
+ * The kernel log from here on: /dev/kmsg, read from its end, without
+ * blocking.  A polled request that nobody polls still completes, when the
+ * NVMe driver's timeout handler finds it 30 s later ("timeout, completion
+ * polled"): the data is right, only the log tells.
+ */
+static int kmsg_open_at_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	igt_assert_f(fd >= 0, "cannot open /dev/kmsg: %m\n");
+	igt_assert_f(lseek(fd, 0, SEEK_END) >= 0, "lseek /dev/kmsg: %m\n");
+	return fd;
+}
+
+/* No NVMe request timed out since kmsg_open_at_end(); closes @kmsg. */
+static void assert_no_nvme_timeout(int kmsg)
+{
+	char rec[1024];
+	ssize_t n;
+
+	for (;;) {
+		n = read(kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* records overwritten */
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		igt_assert_f(n > 0, "read /dev/kmsg: %m\n");
+		rec[n] = 0;
+		igt_assert_f(!strstr(rec, "I/O tag") || !strstr(rec, "timeout"),
+			     "an NVMe request timed out: %s", rec);
+	}
+	close(kmsg);
+}
+
+/*
+ * Reads (1 MiB and shorter: larger than peer0's largest request, so split)
+ * and writes through @ring, an IOPOLL ring, on the path @flags registers
+ * the buffer for; every byte checked, the written region restored.
+ */
+static void iopoll_round(struct env *e, struct io_uring *ring,
+			 struct vbuf *b, const uint8_t *truth,
+			 struct p2p_uring_io *ios, uint32_t flags,
+			 uint64_t seed)
+{
+	const uint64_t wlen = 4 * MiB;
+	bool bounce = flags & IORING_DMABUF_BOUNCE;
+	const char *path = bounce ? "bounced" : "native";
+	struct counters c0, c1;
+	struct p2p_slice s;
+	char what[64];
+	uint64_t bytes;
+	uint8_t *want;
+	unsigned int n;
+
+	read_counters(&c0);
+	igt_assert_eq_u32(p2p_uring_register_dmabuf(ring, SLOT, b->fd,
+						    e->peer, flags),
+			  bounce ? BLK_DMABUF_PATH_BOUNCE :
+				   BLK_DMABUF_PATH_NATIVE);
+	make_reads(ios, 32, b->size, READ_CHUNK, READ_REGION, e->lbs, seed);
+	snprintf(what, sizeof(what), "peer0 into VRAM, polled, %s", path);
+	bytes = run_reads(ring, e->peer, b, truth, ios, 32, what);
+
+	p2p_slice_save(&s, e->peer_dev, e->peer_image, WRITE_OFF, wlen);
+	n = make_writes(ios, WRITE_OFF, wlen, e->lbs, seed + 1);
+	want = written_bytes(ios, n, b->model, WRITE_OFF, wlen);
+	igt_assert(memcmp(want, s.old, wlen));
+	snprintf(what, sizeof(what), "VRAM to peer0, polled, %s", path);
+	igt_assert_eq_u64(run_writes(ring, e->peer, ios, n, what), wlen);
+	igt_assert_f(!fsync(e->peer), "fsync %s: %m\n", e->peer_dev);
+	read_counters(&c1);
+	if (bounce)
+		assert_all_bounced(&c0, &c1, bytes + wlen);
+	else
+		assert_all_native(&c0, &c1, bytes + wlen);
+	snprintf(what, sizeof(what), "4 MiB written polled (%s) from VRAM, "
+		 "in the host's image", path);
+	p2p_check_file(e->peer_image, WRITE_OFF, want, wlen, what);
+	p2p_slice_restore(&s);
+	free(want);
+	p2p_uring_unregister(ring, SLOT);
+}
+
+static void test_iopoll(struct env *e)
+{
+	struct p2p_uring_io *ios = calloc(MAX_PIECES, sizeof(*ios));
+	struct io_uring ring;
+	uint8_t *truth;
+	uint64_t max_kib;
+	struct vbuf b;
+	int kmsg;
+
+	igt_assert(ios);
+	igt_assert_f(queue_attr(e->peer_dev, "io_poll") == 1, "%s has no poll "
+		     "queues: the harness boots with nvme.poll_queues=1\n",
+		     e->peer_dev);
+	max_kib = queue_attr(e->peer_dev, "max_hw_sectors_kb");
+	igt_assert_f(max_kib * KiB < READ_CHUNK, "%s takes requests of %"
+		     PRIu64 " KiB: reads of 1 MiB would not split\n",
+		     e->peer_dev, max_kib);
+	kmsg = kmsg_open_at_end();
+	truth = p2p_file_dup(e->peer_image, 0, READ_REGION);
+	vbuf_vram(e, &b, 32 * READ_CHUNK, 0x3c);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, IORING_SETUP_IOPOLL);
+
+	iopoll_round(e, &ring, &b, truth, ios, 0, 0x9011);
+	assert_stayed_p2p(e, b.fd);
+	iopoll_round(e, &ring, &b, truth, ios, IORING_DMABUF_BOUNCE, 0x9012);
+	vbuf_check(&b, "after the polled reads");
+	vbuf_check_vram(e, &b, "after the polled reads");
+	assert_no_nvme_timeout(kmsg);
+
+	io_uring_queue_exit(&ring);
 	vbuf_free(&b);
 	free(truth);
 	free(ios);
@@ -945,7 +1083,7 @@ static void test_invalid_inputs(struct env *e)
 					    .target_fd = e->peer };
 	assert_reg_err(&bare, &reg, ENXIO, "on a ring without a buffer table");
 
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	for (size_t i = 0; i < sizeof(reg_cases) / sizeof(reg_cases[0]); i++)
 		run_reg_case(e, &ring, fds, &reg_cases[i]);
 
@@ -1189,7 +1327,7 @@ static void stream_start(struct env *e, struct stream *s, pthread_t *th,
 	vbuf_vram(e, &s->b, STREAM_BUF, 0);
 	for (int i = 0; i < (int)STREAM_SLOTS; i++)
 		s->slot[i] = SLOT_ZERO;
-	p2p_uring_init(&s->ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&s->ring, RING_ENTRIES, NR_SLOTS, 0);
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&s->ring, SLOT, s->b.fd,
 						    e->peer, 0),
 			  BLK_DMABUF_PATH_NATIVE);
@@ -1468,7 +1606,7 @@ static void test_beyond_1gib(struct env *e)
 			((READ_REGION - ios[i].len) / e->lbs + 1) * e->lbs;
 	igt_assert_eq_u64(ios[6].buf_offset + ios[6].len, size);
 
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	read_counters(&c0);
 	igt_assert_eq_u32(p2p_uring_register_dmabuf(&ring, SLOT, b.fd, e->peer,
 						    0),
@@ -1619,7 +1757,7 @@ static void test_unregister_frees(struct env *e)
 	truth = p2p_file_dup(e->peer_image, 0, UNREG_BUF);
 	base = settle_imports();
 	avail0 = p2p_sysfs_u64(e->m.vram.addr, "p2pmem/available");
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	/* QD reads of a 32nd of the buffer each, the file's ranges reversed. */
 	for (int i = 0; i < QD; i++)
 		ios[i] = (struct p2p_uring_io){
@@ -1752,7 +1890,7 @@ static void test_user_buffers_alongside(struct env *e)
 	ino = fd_ino(b.fd);
 
 	/* User memory in slot 1, the dma-buf in SLOT of the same table. */
-	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS);
+	p2p_uring_init(&ring, RING_ENTRIES, NR_SLOTS, 0);
 	iov = (struct iovec){ .iov_base = ubuf, .iov_len = USER_BUF };
 	igt_assert_eq(io_uring_register_buffers_update_tag(&ring, USER_SLOT,
 							   &iov,
@@ -1891,6 +2029,14 @@ igt_main
 		     "flag, through the same slot emptied and refilled.");
 	igt_subtest("bounce")
 		test_bounce(&e);
+
+	igt_describe("The native and the bounce path on an IOPOLL ring (NVMe "
+		     "poll queues): fixed reads larger than peer0's largest "
+		     "request and writes at queue depth 32 all complete, with "
+		     "the right bytes in the buffer and the host's image, and "
+		     "none waits for the NVMe timeout handler to poll it.");
+	igt_subtest("iopoll")
+		test_iopoll(&e);
 
 	igt_describe("Random 256 KiB fixed reads at queue depth 32 into a 32 "
 		     "MiB VRAM buffer while it moves between the BAR and "

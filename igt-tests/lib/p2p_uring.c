@@ -18,13 +18,13 @@
 #define P2P_URING_STALL_S	60
 
 void p2p_uring_init(struct io_uring *ring, unsigned int entries,
-		    unsigned int nr_slots)
+		    unsigned int nr_slots, unsigned int flags)
 {
 	int err;
 
-	err = io_uring_queue_init(entries, ring, 0);
-	igt_assert_f(!err, "io_uring_queue_init(%u): %s\n", entries,
-		     p2p_errno_name(-err));
+	err = io_uring_queue_init(entries, ring, flags);
+	igt_assert_f(!err, "io_uring_queue_init(%u, %#x): %s\n", entries,
+		     flags, p2p_errno_name(-err));
 	err = io_uring_register_buffers_sparse(ring, nr_slots);
 	igt_assert_f(!err, "io_uring_register_buffers_sparse(%u): %s\n",
 		     nr_slots, p2p_errno_name(-err));
@@ -111,17 +111,22 @@ void p2p_uring_submit(struct io_uring *ring)
 	}
 }
 
-/* The next completion, waited for at most P2P_URING_STALL_S seconds. */
+/*
+ * The next completion, waited for at most P2P_URING_STALL_S seconds.  On an
+ * IOPOLL ring the kernel polls instead of sleeping and gives up long before
+ * the timeout (it ignores it), so the wait is repeated until the deadline.
+ */
 static struct io_uring_cqe *wait_cqe(struct io_uring *ring,
 				     unsigned int in_flight)
 {
 	struct __kernel_timespec ts = { .tv_sec = P2P_URING_STALL_S };
+	double deadline = p2p_now_s() + P2P_URING_STALL_S;
 	struct io_uring_cqe *cqe = NULL;
 	int ret;
 
 	do
 		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
-	while (ret == -EINTR);
+	while (ret == -EINTR || (ret == -ETIME && p2p_now_s() < deadline));
 	igt_assert_f(ret != -ETIME, "no completion in %d s with %u requests "
 		     "in flight\n", P2P_URING_STALL_S, in_flight);
 	igt_assert_f(!ret, "io_uring_wait_cqe: %s\n", p2p_errno_name(-ret));

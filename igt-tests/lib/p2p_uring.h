@@ -18,11 +18,11 @@
 #include "io_uring_dmabuf.h"
 
 /*
- * A ring of @entries entries with a sparse table of @nr_slots registered
- * buffers, all empty.
+ * A ring of @entries entries, IORING_SETUP_* @flags, with a sparse table
+ * of @nr_slots registered buffers, all empty.
  */
 void p2p_uring_init(struct io_uring *ring, unsigned int entries,
-		    unsigned int nr_slots);
+		    unsigned int nr_slots, unsigned int flags);
 
 /*
  * io_uring_register(IORING_REGISTER_DMABUF) on @ring_fd with @reg as it is

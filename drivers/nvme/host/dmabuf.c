@@ -97,6 +97,7 @@ int nvme_dmabuf_map_sg(struct request *req, struct device *dma_dev,
 	dma_buf_p2p_map_sync(map, offset, len, rq_dma_dir(req), true);
 	return nents;
 }
+EXPORT_SYMBOL_GPL(nvme_dmabuf_map_sg);
 
 /**
  * nvme_dmabuf_unmap_sg() - end of a request nvme_dmabuf_map_sg() set up
@@ -112,3 +113,4 @@ void nvme_dmabuf_unmap_sg(struct request *req)
 			     bio_dmabuf_offset(req->bio),
 			     blk_rq_payload_bytes(req), rq_dma_dir(req), false);
 }
+EXPORT_SYMBOL_GPL(nvme_dmabuf_unmap_sg);

@@ -39,6 +39,8 @@
  *               when only the out fields (or results) cannot be written
  *               back, the I/O was done
  *   EIO         the device reported an error; data in the range is undefined
+ *   ENOMEM      no memory for the call, or for the bounce path's pages:
+ *               part of the range may have moved
  *   ETIMEDOUT   the buffer's other users (fences) did not finish in 10 s
  *   EINTR       a fatal signal arrived; I/O already started was waited for
  *
