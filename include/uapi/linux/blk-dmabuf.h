@@ -42,7 +42,9 @@
  *   ENOMEM      no memory for the call, or for the bounce path's pages:
  *               part of the range may have moved
  *   ETIMEDOUT   the buffer's other users (fences) did not finish in 10 s
- *   EINTR       a fatal signal arrived; I/O already started was waited for
+ *   EINTR       a signal arrived while the call waited for the buffer (its
+ *               fences, a move; under SA_RESTART the call restarts), or a
+ *               fatal one during the I/O; I/O already started was waited for
  *
  * The device DMAs the buffer itself when its driver supports it and the
  * buffer's exporter maps it for the device (peer-to-peer where the device
