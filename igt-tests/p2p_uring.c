@@ -6,10 +6,10 @@
  * IORING_OP_READ_FIXED / WRITE_FIXED on O_DIRECT files of that device take
  * byte offsets into it.  NVMe peer0 reads into and writes out of a VRAM BAR
  * buffer 32 requests at a time, raw and through files of the ext4 on its
- * namespace 2; the bounce path; every invalid input; a system-heap buffer
- * larger than 1 GiB; buffers that move or whose provider goes away under a
- * stream of reads; a slot emptied while requests are in flight; and user
- * memory next to a dma-buf in one table.
+ * namespace 2; the bounce path; both on an IOPOLL ring; every invalid
+ * input; a system-heap buffer larger than 1 GiB; buffers that move or whose
+ * provider goes away under a stream of reads; a slot emptied while requests
+ * are in flight; and user memory next to a dma-buf in one table.
  *
  * Ground truth is what the host can read, as in p2p_blk_io.c: the disk
  * images and the VRAM file in the run directory, which the guest sees at
@@ -57,9 +57,10 @@
 
 IGT_TEST_DESCRIPTION("DMA-BUFs as io_uring registered buffers: fixed reads "
 		     "and writes at queue depth 32 between NVMe (raw and "
-		     "ext4 files) and a VRAM BAR buffer, the bounce path, bad "
-		     "input, buffers past 1 GiB, moves and provider unbind "
-		     "under a stream, and unregistration freeing the buffer.");
+		     "ext4 files) and a VRAM BAR buffer, the bounce path, "
+		     "polled I/O, bad input, buffers past 1 GiB, moves and "
+		     "provider unbind under a stream, and unregistration "
+		     "freeing the buffer.");
 
 #define KiB ((uint64_t)1 << 10)
 #define MiB ((uint64_t)1 << 20)
