@@ -842,12 +842,15 @@ static int blk_dmabuf_check_file(struct blk_dmabuf_call *call,
 /*
  * The file's own direct I/O over the buffer's range, in pieces the VFS
  * takes.  Returns the bytes moved (fewer at end of file, or when the
- * filesystem is full) or a negative errno.
+ * filesystem is full) or a negative errno.  A read may return fewer bytes
+ * than asked before end of file too; it goes on from there, so that only
+ * bytes the filesystem says are past its end are left to be cleared.
  */
 static ssize_t blk_dmabuf_file_io(struct blk_dmabuf_call *call,
 				  struct file *file,
 				  const struct blk_dmabuf_rw *rw, bool write)
 {
+	struct inode *inode = file_inode(file);
 	u64 done = 0;
 
 	while (done < rw->length) {
@@ -868,7 +871,8 @@ static ssize_t blk_dmabuf_file_io(struct blk_dmabuf_call *call,
 		if (ret < 0)
 			return ret;
 		done += ret;
-		if (ret < n)
+		if (ret < n && (write || !ret ||
+				rw->dev_offset + done >= i_size_read(inode)))
 			break;
 	}
 	return done;
